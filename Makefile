@@ -1,0 +1,65 @@
+# spmkb — the two commands a user needs are `make lab` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+STORE  ?= .spmkb
+PORT   ?= 8866
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: setup lab test test-fast lint format sample index app bench clean
+
+## setup: create .venv (if missing) and install spmkb with every dependency
+setup: $(STAMP)
+
+# torch is installed first and pinned: the CPU build lies on this machine's disk; letting
+# sentence-transformers pull torch would download a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## sample: write the sample deal data and index the sample playbooks into $(STORE)
+sample: setup
+	$(BIN)/spmkb sample-data --store $(STORE)
+	$(BIN)/spmkb index --store $(STORE)
+
+## lab: set up, build the sample data and index, open JupyterLab on notebooks/
+lab: sample
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1
+
+## app: serve the asset-search notebook as a no-code web app (Voila) on 127.0.0.1:$(PORT)
+app: setup
+	@test -d $(STORE)/chroma || $(MAKE) sample
+	@echo "spmkb search app: http://127.0.0.1:$(PORT)/"
+	$(BIN)/voila notebooks/find-an-asset.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(PORT) --Voila.port_retries=0
+
+## test: set up and run the whole test suite (lint, unit, integration, notebooks, browser)
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+## test-fast: skip the model, notebook, server and browser tests
+test-fast: setup
+	$(BIN)/pytest -m "not slow and not browser and not server"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## bench: run every benchmark under bench/ (needs ../shared/data)
+bench: setup
+	for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(STORE) .pytest_cache tests/output

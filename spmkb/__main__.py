@@ -1,0 +1,5 @@
+"""``python -m spmkb`` runs the command-line interface."""
+
+from spmkb.cli import main
+
+main()

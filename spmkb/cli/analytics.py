@@ -1,0 +1,268 @@
+"""``spmkb sample-data`` and ``spmkb report ...``: deal analytics on the command line (a thin face).
+
+Each report loads the workspace's deal data, calls one function of ``spmkb.deals`` and
+prints a table (or ``--json``). The figures are the ones the dashboard shows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from spmkb.cli._app import (
+    JsonOpt,
+    StoreOpt,
+    app,
+    emit_json,
+    handle_errors,
+    report_app,
+    settings_from,
+)
+
+RepOpt = typer.Option(None, "--rep", help="Only this rep (compared with their team).")
+TeamOpt = typer.Option(None, "--team", help="Only this team (compared with the company).")
+PeriodOpt = typer.Option(
+    None, "--period", help="Period by close date: 2026-Q3, 2026-07, 2026-H2 or 2026 (default: all time, "
+    "or the data's current quarter where a period is needed).",
+)  # fmt: skip
+DataOpt = typer.Option(
+    None, "--data", help="Deal data folder (default: the store's imported deals; env SPMKB_DEALS)."
+)
+_PCT = ("win_rate", "rest_win_rate", "lift", "conversion", "pct_of_first", "attainment",
+        "prev_attainment", "improvement", "rep_conversion", "team_conversion", "gap", "share",
+        "probability")  # fmt: skip
+
+
+def _load(store: Path | None, data: Path | None) -> Any:
+    from spmkb.deals.store import load_deal_data
+
+    settings = settings_from(store=store)
+    return load_deal_data(settings, folder=data)
+
+
+def format_table(frame: Any, columns: list[str] | None = None) -> str:
+    """Render a metric DataFrame as aligned text: fractions as %, amounts rounded, NaN as '-'."""
+    import pandas as pd
+
+    out = frame[columns] if columns else frame.copy()
+    out = out.copy()
+    for col in out.columns:
+        s = out[col]
+        if col in _PCT:
+            out[col] = [f"{v:.0%}" if pd.notna(v) else "-" for v in s]
+        elif col in ("p_value", "p_adjusted"):
+            out[col] = [f"{v:.3g}" if pd.notna(v) else "-" for v in s]
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = [f"{v:,.0f}" if pd.notna(v) else "-" for v in s]
+        else:
+            out[col] = [
+                "-" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in s
+            ]
+    if out.empty:
+        return "(no rows)"
+    return out.to_string(index=False)
+
+
+def _emit(frames: dict[str, Any], json_out: bool, hide: tuple[str, ...] = ()) -> None:
+    from spmkb.deals.overview import records
+
+    if json_out:
+        emit_json({k: records(v) for k, v in frames.items()})
+        return
+    for title, frame in frames.items():
+        if len(frames) > 1:
+            typer.echo(f"\n{title}:")
+        cols = [c for c in frame.columns if c not in hide]
+        typer.echo(format_table(frame, cols))
+        warned = frame["warning"].astype(bool).sum() if "warning" in frame else 0
+        if warned:
+            typer.echo(f"({warned} row(s) with a small sample: see the warning column in --json)")
+
+
+@app.command("sample-data")
+@handle_errors
+def sample_data(
+    seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same data)."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder to write (default: <store>/deals)."
+    ),
+    store: Path | None = StoreOpt,
+    json_out: bool = JsonOpt,
+) -> None:
+    """Generate the realistic sample deal data (two years, ~40 reps) into the workspace.
+
+    Example: spmkb sample-data --seed 7
+    """
+    from spmkb.deals.sample import SAMPLE_END, write_sample
+
+    settings = settings_from(store=store)
+    folder = out or settings.deals_store
+    data = write_sample(folder, seed)
+    o = data.opportunities
+    info = {
+        "folder": str(folder),
+        "seed": seed,
+        "end": SAMPLE_END.isoformat(),
+        "opportunities": len(o),
+        "won": int((o["status"] == "won").sum()),
+        "lost": int((o["status"] == "lost").sum()),
+        "open": int((o["status"] == "open").sum()),
+        "stage_history": len(data.stage_history),
+        "activities": len(data.activities),
+        "reps": len(data.reps),
+        "quotas": len(data.quotas),
+    }
+    if json_out:
+        emit_json(info)
+        return
+    typer.echo(
+        f"Wrote sample deal data to {folder}: {info['opportunities']:,} opportunities (won "
+        f"{info['won']:,} · lost {info['lost']:,} · open {info['open']:,}), {info['activities']:,} "
+        f"activities, {info['reps']} reps, data up to {info['end']}."
+    )
+
+
+@report_app.command("funnel")
+@handle_errors
+def report_funnel(
+    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
+    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+) -> None:  # fmt: skip
+    """Funnel and stage-to-stage conversion, a rep vs their team (or a team vs the company).
+
+    Example: spmkb report funnel --rep "Priya Nair" --period 2026-Q2
+    """
+    from spmkb.deals.metrics import funnel, stage_conversion
+
+    d = _load(store, data)
+    _emit(
+        {
+            "funnel": funnel(d, rep=rep, team=team, period=period),
+            "conversion": stage_conversion(d, rep=rep, team=team, period=period),
+        },
+        json_out,
+        hide=("warning", "step"),
+    )
+
+
+@report_app.command("winloss")
+@handle_errors
+def report_winloss(
+    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
+    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+) -> None:  # fmt: skip
+    """Win/loss by segment, product, competitor, deal-size band and loss reason.
+
+    Example: spmkb report winloss --team East --period 2026
+    """
+    from spmkb.deals.winloss import winloss
+
+    _emit(
+        {"winloss": winloss(_load(store, data), rep=rep, team=team, period=period)},
+        json_out,
+        ("warning",),
+    )
+
+
+@report_app.command("behaviours")
+@handle_errors
+def report_behaviours(
+    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
+    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+) -> None:  # fmt: skip
+    """Win rate by contacts per deal, discovery before demo and first-response time.
+
+    Example: spmkb report behaviours --period 2026-H1
+    """
+    from spmkb.deals.winloss import behaviours
+
+    d = _load(store, data)
+    _emit({"behaviours": behaviours(d, rep=rep, team=team, period=period)}, json_out, ("warning",))
+
+
+@report_app.command("attainment")
+@handle_errors
+def report_attainment(
+    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
+    periods: int = typer.Option(1, "--periods", help="Also show this many periods back (1 = just one)."),
+    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+) -> None:  # fmt: skip
+    """Quota attainment per rep: won amount / quota for the period.
+
+    Example: spmkb report attainment --team West --period 2026-Q2 --periods 4
+    """
+    from spmkb.deals.metrics import attainment
+
+    d = _load(store, data)
+    frame = attainment(d, rep=rep, team=team, period=period, periods=periods)
+    _emit({"attainment": frame}, json_out, ("warning",))
+
+
+@report_app.command("leaderboard")
+@handle_errors
+def report_leaderboard(
+    team: str | None = TeamOpt, period: str | None = PeriodOpt,
+    by: str = typer.Option("attainment", "--by", help="attainment (% of quota) or improvement."),
+    top: int | None = typer.Option(None, "--top", help="Show only the first N reps."),
+    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+) -> None:  # fmt: skip
+    """Reps ranked by % of quota or by improvement over the previous period.
+
+    Example: spmkb report leaderboard --period 2026-Q2 --by improvement --top 10
+    """
+    from spmkb.deals.metrics import leaderboard
+
+    frame = leaderboard(_load(store, data), team=team, period=period, by=by, top=top)
+    _emit({"leaderboard": frame}, json_out, ("warning",))
+
+
+@report_app.command("coaching")
+@handle_errors
+def report_coaching(
+    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
+    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+) -> None:  # fmt: skip
+    """Each rep's coaching focus: the stage converting furthest below their team (significance-tested).
+
+    Example: spmkb report coaching --team Central
+    """
+    from spmkb.deals.winloss import coaching_focus
+
+    frame = coaching_focus(_load(store, data), rep=rep, team=team, period=period)
+    if json_out:
+        _emit({"coaching": frame}, True)
+        return
+    typer.echo(format_table(frame, ["rep", "team", "flagged", "reason"]))
+
+
+@report_app.command("forecast")
+@handle_errors
+def report_forecast(
+    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
+    as_of: str | None = typer.Option(None, "--as-of", help="Forecast as of this date (YYYY-MM-DD)."),
+    quota: float | None = typer.Option(None, "--quota", help="Compare with this quota instead."),
+    sims: int = typer.Option(5000, "--sims", help="Monte Carlo simulations."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the simulation."),
+    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+) -> None:  # fmt: skip
+    """Am I going to make my number? Bookings P10/P50/P90 and the chance of reaching quota.
+
+    Example: spmkb report forecast --rep "Maya Chen" --period 2026-Q3
+    """
+    from spmkb.deals.forecast import forecast
+
+    fc = forecast(
+        _load(store, data), rep=rep, team=team, period=period, as_of=as_of, quota=quota,
+        n_sims=sims, seed=seed,
+    )  # fmt: skip
+    if json_out:
+        emit_json(fc.to_dict())
+        return
+    typer.echo(fc.summary())
+    for note in fc.notes:
+        typer.echo(f"Note: {note}")
+    if len(fc.by_stage):
+        typer.echo("\nOpen pipeline by stage:")
+        typer.echo(format_table(fc.by_stage))

@@ -1,0 +1,85 @@
+"""``spmkb eval``: measure search quality on labeled queries (a thin face over :mod:`spmkb.search.evaluate`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from spmkb.cli._app import (
+    ChromaUrlOpt,
+    JsonOpt,
+    PlaybooksOpt,
+    StoreOpt,
+    app,
+    emit_json,
+    handle_errors,
+    settings_from,
+)
+
+ALL = ("hybrid", "semantic", "lexical")
+
+
+@app.command("eval")
+@handle_errors
+def eval_cmd(
+    queries: Path = typer.Argument(
+        ...,
+        help="Labeled queries: a YAML file (eval/queries.yml) or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).",
+    ),
+    store: str = StoreOpt,
+    playbooks: str = PlaybooksOpt,
+    chroma_url: str = ChromaUrlOpt,
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid, semantic, lexical or all."),
+    k: int = typer.Option(
+        10, "-k", min=5, max=100, help="Depth of each result list (recall@k, MRR, nDCG@k)."
+    ),
+    no_index: bool = typer.Option(
+        False,
+        "--no-index",
+        help="Score a YAML set against the index as it is (skip the incremental re-index).",
+    ),
+    misses: bool = typer.Option(
+        False, "--misses", help="List the queries whose relevant assets were not all found."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Measure search quality: recall@5, recall@k, MRR and nDCG@k over labeled queries.
+
+    A YAML file is scored against the workspace index (brought up to date first). A BEIR
+    folder's corpus is indexed once into <store>/beir-<folder name> and reused afterwards.
+
+    Example: spmkb eval eval/queries.yml --mode all
+
+    Example: spmkb eval ../shared/data/ir-cranfield --mode all --json
+    """
+    from spmkb.search.evaluate import run_evaluation
+
+    modes = ALL if mode == "all" else (mode,)
+    settings = settings_from(store=store, playbooks=playbooks, chroma_url=chroma_url)
+    run = run_evaluation(
+        queries, settings, modes=modes, k=k, index=not no_index, progress=not as_json
+    )
+    if as_json:
+        emit_json(run.to_dict())
+        return
+    first = next(iter(run.reports.values()))
+    line = f"{run.source}: {len(first.per_query)} queries, top {k}"
+    if run.index is not None:
+        line += f" (index: {run.index.assets} assets, {run.index.embedded} sections embedded now, {run.index.reused} reused)"
+    typer.echo(line)
+    names = list(first.metrics)
+    typer.echo(f"{'mode':<10}" + "".join(f"{n:>11}" for n in names) + f"{'median ms':>11}")
+    for name, report in run.reports.items():
+        values = "".join(f"{v:>11.3f}" for v in report.metrics.values())
+        typer.echo(f"{name:<10}{values}{report.latency_ms:>11.0f}")
+    if misses:
+        for name, report in run.reports.items():
+            for q in report.per_query:
+                missed = [r for r in q.query.relevant if r not in q.found]
+                if missed:
+                    typer.echo(
+                        f"[{name}] {q.query.query!r} ({q.query.id}): missed {', '.join(missed)}"
+                    )
+    for query, ids in first.unknown.items():
+        typer.echo(f"Warning: {query!r} lists ids not in the index: {', '.join(ids)}", err=True)

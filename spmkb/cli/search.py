@@ -1,0 +1,106 @@
+"""``spmkb index`` and ``spmkb search``: a thin face over :mod:`spmkb.search`."""
+
+from __future__ import annotations
+
+import typer
+
+from spmkb.cli._app import (
+    ChromaUrlOpt,
+    JsonOpt,
+    PlaybooksOpt,
+    StoreOpt,
+    app,
+    emit_json,
+    handle_errors,
+    settings_from,
+)
+
+
+@app.command("index")
+@handle_errors
+def index_cmd(
+    playbooks: str = PlaybooksOpt,
+    store: str = StoreOpt,
+    chroma_url: str = ChromaUrlOpt,
+    rebuild: bool = typer.Option(
+        False, "--rebuild", help="Drop the index and embed everything again."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any file was skipped."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Index the playbook folder for search (only new or changed sections are embedded).
+
+    Files that fail to load are reported and skipped; their previously indexed sections
+    stay in the index until the file is fixed or deleted.
+
+    Example: spmkb index --playbooks playbooks --store .spmkb
+    """
+    from spmkb.search import index_library
+
+    settings = settings_from(playbooks=playbooks, store=store, chroma_url=chroma_url)
+    summary = index_library(settings, rebuild=rebuild, strict=strict, progress=not as_json)
+    if as_json:
+        emit_json(summary.to_dict())
+    else:
+        if summary.rebuilt:
+            typer.echo(f"Rebuilt the index ({summary.rebuilt}).")
+        typer.echo(
+            f"Indexed {summary.assets} assets, {summary.sections} sections: "
+            f"{summary.embedded} embedded, {summary.reused} reused, {summary.removed} removed "
+            f"in {summary.seconds:.1f} s."
+        )
+        for path, reason in sorted(summary.skipped.items()):
+            typer.echo(f"Skipped {path}: {reason}", err=True)
+        if summary.kept:
+            typer.echo(
+                f"Kept {summary.kept} previously indexed sections of skipped files.", err=True
+            )
+    if summary.strict_failed:
+        typer.echo(f"Error: {len(summary.skipped)} file(s) skipped (--strict).", err=True)
+        raise typer.Exit(1)
+
+
+@app.command("search")
+@handle_errors
+def search_cmd(
+    query: str = typer.Argument(..., help="What to look for, in your own words."),
+    store: str = StoreOpt,
+    playbooks: str = PlaybooksOpt,
+    chroma_url: str = ChromaUrlOpt,
+    stage: str = typer.Option(None, "--stage", help="Only assets for this pipeline stage."),
+    type_: str = typer.Option(None, "--type", help="Only assets of this type, e.g. battlecard."),
+    persona: str = typer.Option(None, "--persona", help="Only assets for this buyer persona."),
+    industry: str = typer.Option(None, "--industry", help="Only assets for this industry."),
+    k: int = typer.Option(10, "-k", "--limit", min=1, max=100, help="Number of assets to show."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid, semantic or lexical."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Search the indexed playbooks; results are assets with their best-matching section.
+
+    Example: spmkb search "pricing objections" --stage negotiation -k 5
+    """
+    from spmkb.search import search
+
+    settings = settings_from(store=store, playbooks=playbooks, chroma_url=chroma_url)
+    result = search(
+        query,
+        settings,
+        stage=stage,
+        type=type_,
+        persona=persona,
+        industry=industry,
+        k=k,
+        mode=mode,
+    )
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    if not result.hits:
+        typer.echo("No results. Try other words, fewer filters or --mode semantic.")
+        return
+    for n, hit in enumerate(result.hits, 1):
+        typer.echo(f"{n}. {hit.title}  [{hit.type}, {hit.freshness}]")
+        typer.echo(f"   {hit.path}  §  {hit.section}")
+        typer.echo(f"   {hit.snippet}")
+        typer.echo("")
+    typer.echo(f"{len(result.hits)} results in {result.took_ms:.0f} ms ({result.mode}).")

@@ -1,0 +1,373 @@
+"""Settings in one declared place.
+
+Every setting has a name, a default and help text in :data:`SETTINGS`. Values come from,
+lowest to highest precedence: the defaults, ``spmkb.toml`` (found by walking up from the
+working directory), ``SPMKB_*`` environment variables, and explicit overrides (CLI flags).
+Unknown keys in ``spmkb.toml`` are an error that names the file.
+
+Relative paths in ``spmkb.toml`` are relative to that file's folder; relative paths from
+the environment or flags are relative to the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spmkb.errors import ConfigError, suggest
+
+CONFIG_FILE = "spmkb.toml"
+
+#: Pipeline stages, in order. Deal stages map onto these; assets are tagged with them.
+DEFAULT_STAGES: tuple[str, ...] = (
+    "prospecting",
+    "qualification",
+    "discovery",
+    "demo",
+    "proposal",
+    "negotiation",
+    "closing",
+    "onboarding",
+    "renewal",
+    "expansion",
+)
+
+#: Asset types an enablement team authors.
+DEFAULT_TYPES: tuple[str, ...] = (
+    "playbook",
+    "talk-track",
+    "objection-handling",
+    "battlecard",
+    "case-study",
+    "email-template",
+    "call-script",
+    "discovery-guide",
+    "qualification-guide",
+    "demo-script",
+    "pricing-guide",
+    "template",
+    "onboarding-module",
+    "review-rubric",
+    "process",
+    "reference",
+)
+
+DEFAULT_PERSONAS: tuple[str, ...] = (
+    "economic-buyer",
+    "champion",
+    "technical-buyer",
+    "end-user",
+    "executive",
+    "procurement",
+    "security",
+    "it",
+    "finance",
+    "operations",
+    "developer",
+    "sales-rep",
+    "sales-manager",
+)
+
+DEFAULT_INDUSTRIES: tuple[str, ...] = (
+    "technology",
+    "financial-services",
+    "healthcare",
+    "manufacturing",
+    "retail",
+    "public-sector",
+    "education",
+    "telecommunications",
+    "energy",
+    "media",
+    "professional-services",
+    "logistics",
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting: its key, default, environment variable and help text."""
+
+    name: str
+    default: Any
+    help: str
+    kind: str = "str"  # str | path | int | float | bool | list
+    env: str | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "playbooks",
+        "playbooks",
+        "Folder of Markdown playbooks and assets.",
+        "path",
+        "SPMKB_PLAYBOOKS",
+    ),
+    Setting(
+        "store",
+        ".spmkb",
+        "Workspace state: Chroma index, SQLite database, imported deals.",
+        "path",
+        "SPMKB_STORE",
+    ),
+    Setting(
+        "chroma_url",
+        None,
+        "URL of a Chroma server (http://host:port); unset = embedded Chroma under the store.",
+        "str",
+        "SPMKB_CHROMA_URL",
+    ),
+    Setting(
+        "collection",
+        "spmkb-assets",
+        "Chroma collection name (3+ characters).",
+        "str",
+        "SPMKB_COLLECTION",
+    ),
+    Setting(
+        "model",
+        None,
+        "Sentence-transformers model path; unset = the packaged all-MiniLM-L6-v2.",
+        "str",
+        "SPMKB_MODEL",
+    ),
+    Setting(
+        "embed_batch_size", 32, "Sections embedded per batch.", "int", "SPMKB_EMBED_BATCH_SIZE"
+    ),
+    Setting(
+        "section_max_words",
+        220,
+        "Sections longer than this split at paragraph boundaries.",
+        "int",
+        None,
+    ),
+    Setting(
+        "section_min_words", 25, "Sections shorter than this merge with a neighbour.", "int", None
+    ),
+    Setting(
+        "max_file_bytes", 2_000_000, "Playbook files larger than this are skipped.", "int", None
+    ),
+    Setting(
+        "aging_fraction",
+        0.8,
+        "An asset is 'aging' once this fraction of review_every has passed.",
+        "float",
+        None,
+    ),
+    Setting(
+        "deals",
+        None,
+        "Deal data folder or file that dashboards and reviews read; unset = the store's imported deals.",
+        "path",
+        "SPMKB_DEALS",
+    ),
+    Setting("standards", "standards.yml", "Review standards file.", "path", "SPMKB_STANDARDS"),
+    Setting(
+        "reviews_dir",
+        "reviews",
+        "Where generated review notebooks are written.",
+        "path",
+        "SPMKB_REVIEWS_DIR",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+#: Tables allowed in spmkb.toml besides the top-level settings.
+TABLES: dict[str, str] = {
+    "vocabulary": "Extra stages, types, personas, industries (lists) added to the defaults.",
+    "deals": "Deal data: path (same as the deals setting), preset, columns, stages, currency, rates.",
+    "reviews": "Review options.",
+    "search": "Search options (fusion weights).",
+}
+
+VOCABULARY_KEYS = ("stages", "types", "personas", "industries")
+
+
+@dataclass
+class Settings:
+    """Resolved settings for one workspace."""
+
+    playbooks: Path = Path("playbooks")
+    store: Path = Path(".spmkb")
+    chroma_url: str | None = None
+    collection: str = "spmkb-assets"
+    model: str | None = None
+    embed_batch_size: int = 32
+    section_max_words: int = 220
+    section_min_words: int = 25
+    max_file_bytes: int = 2_000_000
+    aging_fraction: float = 0.8
+    deals: Path | None = None
+    standards: Path = Path("standards.yml")
+    reviews_dir: Path = Path("reviews")
+    stages: tuple[str, ...] = DEFAULT_STAGES
+    types: tuple[str, ...] = DEFAULT_TYPES
+    personas: tuple[str, ...] = DEFAULT_PERSONAS
+    industries: tuple[str, ...] = DEFAULT_INDUSTRIES
+    tables: dict[str, Any] = field(default_factory=dict)
+    config_file: Path | None = None
+
+    @property
+    def chroma_path(self) -> Path:
+        """Folder of the embedded Chroma index."""
+        return self.store / "chroma"
+
+    @property
+    def db_path(self) -> Path:
+        """Path of the workspace SQLite database."""
+        return self.store / "spmkb.db"
+
+    @property
+    def deals_store(self) -> Path:
+        """Folder where imported deal data is kept."""
+        return self.store / "deals"
+
+    def table(self, name: str) -> dict[str, Any]:
+        """Return a table of spmkb.toml (e.g. ``deals``), empty when absent."""
+        return dict(self.tables.get(name, {}))
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """Walk up from ``start`` (default: cwd) and return the first ``spmkb.toml`` found."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _coerce(setting: Setting, value: Any, source: str, base: Path) -> Any:
+    if value is None or value == "":
+        return None if setting.default is None else setting.default
+    try:
+        if setting.kind == "path":
+            p = Path(os.path.expanduser(str(value)))
+            return p if p.is_absolute() else base / p
+        if setting.kind == "int":
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        if setting.kind == "float":
+            return float(value)
+        if setting.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            return str(value).lower() in {"1", "true", "yes", "on"}
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{setting.name} must be a {setting.kind}, got {value!r}",
+            path=source,
+            field=setting.name,
+            hint=setting.help,
+        ) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+        raise ConfigError(
+            f"invalid TOML: {exc}",
+            path=path,
+            line=line,
+            hint="fix the syntax (see docs/authoring.md for an example spmkb.toml)",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read settings file: {exc.strerror}", path=path) from None
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None,
+    *,
+    config_file: Path | str | None = None,
+    cwd: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Resolve settings from defaults, ``spmkb.toml``, ``SPMKB_*`` variables and ``overrides``.
+
+    ``overrides`` holds CLI flags; ``None`` values are ignored so unset flags do not mask
+    the file or environment.
+    """
+    cwd = (cwd or Path.cwd()).resolve()
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        values[s.name] = _coerce(s, s.default, "defaults", cwd) if s.default is not None else None
+
+    path = Path(config_file) if config_file else find_config(cwd)
+    if path is None and env.get("SPMKB_CONFIG"):
+        path = Path(env["SPMKB_CONFIG"])
+    tables: dict[str, Any] = {}
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError("settings file not found", path=path)
+        data = _read_toml(path)
+        base = path.resolve().parent
+        # Default paths are relative to the project root (the toml's folder).
+        for s in SETTINGS:
+            if s.kind == "path" and s.default is not None:
+                values[s.name] = base / s.default
+        for key, value in data.items():
+            # "deals" is both a setting (a path) and a table ([deals] columns = ...).
+            if key in _BY_NAME and not (key in TABLES and isinstance(value, dict)):
+                values[key] = _coerce(_BY_NAME[key], value, str(path), base)
+            elif key in TABLES:
+                if not isinstance(value, dict):
+                    raise ConfigError(f"[{key}] must be a table", path=path, field=key)
+                tables[key] = value
+                if (
+                    key == "deals" and "path" in value
+                ):  # [deals] path = "..." sets the deals setting
+                    values["deals"] = _coerce(_BY_NAME["deals"], value["path"], str(path), base)
+            else:
+                close = suggest(key, [*_BY_NAME, *TABLES])
+                raise ConfigError(
+                    f"unknown setting '{key}'",
+                    path=path,
+                    field=key,
+                    hint=(f"did you mean '{close[0]}'? " if close else "")
+                    + "known settings: "
+                    + ", ".join([*_BY_NAME, *(f"[{t}]" for t in TABLES)]),
+                )
+
+    for s in SETTINGS:
+        if s.env and env.get(s.env) not in (None, ""):
+            values[s.name] = _coerce(s, env[s.env], f"${s.env}", cwd)
+
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key not in _BY_NAME:
+            raise ConfigError(f"unknown setting '{key}'", field=key)
+        values[key] = _coerce(_BY_NAME[key], value, f"--{key.replace('_', '-')}", cwd)
+
+    settings = Settings(**values, tables=tables, config_file=path)
+    vocab = tables.get("vocabulary", {})
+    for key in vocab:
+        if key not in VOCABULARY_KEYS:
+            raise ConfigError(
+                f"unknown vocabulary '{key}'",
+                path=path,
+                field=f"vocabulary.{key}",
+                hint="use one of: " + ", ".join(VOCABULARY_KEYS),
+            )
+    for key in VOCABULARY_KEYS:
+        extra = vocab.get(key, [])
+        if not isinstance(extra, list) or not all(isinstance(v, str) for v in extra):
+            raise ConfigError("must be a list of strings", path=path, field=f"vocabulary.{key}")
+        current = getattr(settings, key)
+        merged = tuple(dict.fromkeys([*current, *(v.strip().lower() for v in extra)]))
+        setattr(settings, key, merged)
+    if len(settings.collection) < 3:
+        raise ConfigError("collection name needs 3 or more characters", field="collection")
+    return settings

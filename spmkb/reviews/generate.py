@@ -1,0 +1,304 @@
+"""Generate review notebooks: ``reviews/<period>/<rep-slug>.ipynb`` executed with papermill.
+
+:func:`new_review` checks everything cheap first (rep, period, standards, database) so a bad
+input fails before any notebook is written, then executes the template
+(``notebooks/templates/review.ipynb``) into a temporary file and moves it into place, so a
+failed run never leaves a half-written review. :func:`new_reviews` does the same for many
+reps: recommendations are computed once in this process (one model load for the batch) and
+passed to each notebook as JSON, and notebooks run in a small pool of worker processes
+(papermill starts one kernel per notebook).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spmkb.deals.periods import Period
+from spmkb.errors import ReviewError, SpmkbError
+from spmkb.reviews.store import ensure_review, open_db, slugify
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "notebooks" / "templates" / "review.ipynb"
+
+
+@dataclass
+class BatchResult:
+    """Outcome of generating many reviews."""
+
+    period: str
+    paths: dict[str, str] = field(default_factory=dict)  # rep -> notebook
+    errors: dict[str, str] = field(default_factory=dict)  # rep -> message
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every review was generated."""
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as a JSON-ready dict."""
+        n = len(self.paths)
+        return {
+            "period": self.period,
+            "generated": n,
+            "failed": len(self.errors),
+            "paths": self.paths,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+            "seconds_per_review": round(self.seconds / n, 2) if n else None,
+            "notes": self.notes,
+        }
+
+
+def template_path(settings: Any) -> Path:
+    """The review template: ``[reviews] template`` in spmkb.toml, else the packaged one."""
+    custom = settings.table("reviews").get("template")
+    path = Path(custom) if custom else TEMPLATE
+    if not path.is_file():
+        raise ReviewError(
+            "review template not found",
+            path=path,
+            hint="set [reviews] template in spmkb.toml to an .ipynb with a 'parameters' cell",
+        )
+    return path
+
+
+def output_path(settings: Any, rep: str, period: str, out_dir: Path | None = None) -> Path:
+    """Where a rep's review notebook goes: ``<reviews_dir>/<period>/<rep-slug>.ipynb``."""
+    return Path(out_dir or settings.reviews_dir) / str(period) / f"{slugify(rep)}.ipynb"
+
+
+def _parameters(
+    settings: Any, rep: str, period: str, recommendations: dict[str, Any] | None
+) -> dict[str, Any]:
+    deals = (
+        Path(settings.deals).resolve() if settings.deals else Path(settings.deals_store).resolve()
+    )
+    return {
+        "rep": rep,
+        "period": period,
+        "data_dir": str(deals),
+        "store": str(Path(settings.store).resolve()),
+        "standards": str(Path(settings.standards).resolve()),
+        "playbooks": str(Path(settings.playbooks).resolve()),
+        "recommendations_json": json.dumps(recommendations) if recommendations is not None else "",
+    }
+
+
+_KERNEL: Any = None  # this process's reusable kernel (see _kernel)
+
+
+def _kernel(cwd: str) -> Any:
+    """A kernel kept alive for this process, so a batch pays kernel start and imports once."""
+    global _KERNEL
+    if _KERNEL is None or not _KERNEL.is_alive():
+        from multiprocessing.util import Finalize
+
+        from jupyter_client.manager import KernelManager
+
+        _KERNEL = KernelManager(kernel_name="python3")
+        _KERNEL.start_kernel(cwd=cwd)
+        Finalize(_KERNEL, _KERNEL.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
+    return _KERNEL
+
+
+def shutdown_kernel() -> None:
+    """Stop this process's reusable kernel, if any."""
+    global _KERNEL
+    if _KERNEL is not None:
+        _KERNEL.shutdown_kernel(now=True)
+        _KERNEL = None
+
+
+def execute(
+    template: Path, out: Path, parameters: dict[str, Any], *, reuse_kernel: bool = False
+) -> Path:
+    """Run papermill on ``template`` into ``out`` atomically (temp file, then rename).
+
+    ``reuse_kernel`` runs it in this process's long-lived kernel (batch mode) instead of a
+    fresh kernel per notebook; the template sets every variable it uses in its parameters cell.
+    """
+    import papermill as pm
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.ipynb")
+    extra: dict[str, Any] = {"km": _kernel(str(out.parent.parent))} if reuse_kernel else {}
+    try:
+        pm.execute_notebook(
+            str(template),
+            str(tmp),
+            parameters=parameters,
+            progress_bar=False,
+            cwd=str(out.parent),
+            kernel_name="python3",
+            **extra,
+        )
+    except Exception as exc:  # PapermillExecutionError carries the failing cell
+        tmp.unlink(missing_ok=True)
+        ename = getattr(exc, "ename", type(exc).__name__)
+        evalue = getattr(exc, "evalue", str(exc))
+        raise ReviewError(
+            f"review notebook failed: {ename}: {evalue}",
+            path=out,
+            hint="run the template by hand to see the failing cell",
+        ) from None
+    os.replace(tmp, out)
+    return out
+
+
+def _prepare(settings: Any, data: Any, period: str) -> tuple[Any, Any]:
+    """Validate standards and open the database before any notebook is written."""
+    from spmkb.reviews.standards import load_standards
+
+    Period.parse(period)
+    standards = load_standards(settings=settings)
+    conn = open_db(settings.db_path)  # StorageError (and no writes) when corrupt
+    return standards, conn
+
+
+def recommendations_for(
+    settings: Any, data: Any, reps: list[str], period: str
+) -> tuple[dict[str, Any], str]:
+    """Recommendations per rep for their focus stage, with one Searcher for the batch."""
+    from spmkb.reviews.sections import focus_of, open_searcher, recommend_for_stage
+
+    searcher, note = open_searcher(settings)
+    by_stage: dict[Any, dict[str, Any]] = {}
+    out = {}
+    for rep in reps:
+        try:
+            stage = focus_of(data, rep, period).get("stage")
+        except SpmkbError:
+            stage = None
+        if stage not in by_stage:
+            rec = recommend_for_stage(searcher, stage)
+            if searcher is None and stage:
+                rec["note"] = note
+            by_stage[stage] = rec
+        out[rep] = by_stage[stage]
+    return out, note
+
+
+def new_review(
+    settings: Any,
+    rep: str,
+    period: str,
+    *,
+    out_dir: Path | None = None,
+    recommend: bool | None = None,
+    data: Any = None,
+) -> Path:
+    """Generate and execute one rep's review notebook; return its path.
+
+    ``recommend``: True = recommend assets (needs a search index), False = skip, None = when an
+    index exists.
+    """
+    result = new_reviews(
+        settings, [rep], period, out_dir=out_dir, recommend=recommend, data=data, workers=1
+    )
+    if result.errors:
+        raise ReviewError(next(iter(result.errors.values())))
+    return Path(next(iter(result.paths.values())))
+
+
+def _run_one(
+    args: tuple[str, str, str, dict[str, Any], bool],
+) -> tuple[str, str | None, str | None]:
+    rep, template, out, params, reuse = args
+    try:
+        execute(Path(template), Path(out), params, reuse_kernel=reuse)
+    except SpmkbError as err:
+        return rep, None, str(err)
+    return rep, out, None
+
+
+def new_reviews(
+    settings: Any,
+    reps: list[str],
+    period: str,
+    *,
+    out_dir: Path | None = None,
+    recommend: bool | None = None,
+    data: Any = None,
+    workers: int = 2,
+) -> BatchResult:
+    """Generate reviews for ``reps``; errors are collected per rep, the rest still generated."""
+    from spmkb.deals.store import load_deal_data
+    from spmkb.reviews.scorecard import find_rep, team_of
+
+    started = time.perf_counter()
+    data = data if data is not None else load_deal_data(settings)
+    period = Period.parse(period).label
+    result = BatchResult(period)
+    names = []
+    for rep in reps:
+        names.append(find_rep(data, rep))  # unknown rep: NotFoundError before anything runs
+    _standards, conn = _prepare(settings, data, period)
+    template = template_path(settings)
+    recs: dict[str, Any] = {}
+    if recommend is not False:
+        has_index = bool(settings.chroma_url) or Path(settings.chroma_path).exists()
+        if recommend or has_index:
+            recs, note = recommendations_for(settings, data, names, period)
+            if note:
+                result.notes.append(note)
+    reuse = len(names) > 1
+    # Same-team reviews share team figures (cached in the kernel): keep them on one worker.
+    names = sorted(dict.fromkeys(names), key=lambda r: (str(team_of(data, r)), r))
+    jobs = [
+        (
+            rep,
+            str(template),
+            str(output_path(settings, rep, period, out_dir)),
+            _parameters(settings, rep, period, recs.get(rep)),
+            reuse,
+        )
+        for rep in names
+    ]
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing as mp
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            chunk = max(1, -(-len(jobs) // (workers * 2)))
+            outcomes = list(pool.map(_run_one, jobs, chunksize=chunk))
+    else:
+        try:
+            outcomes = [_run_one(j) for j in jobs]
+        finally:
+            shutdown_kernel()
+    for rep, path, error in outcomes:
+        if error:
+            result.errors[rep] = error
+            continue
+        result.paths[rep] = str(path)
+        ensure_review(conn, rep, period, team=team_of(data, rep), notebook=str(path))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def reps_for(data: Any, *, team: str | None = None) -> list[str]:
+    """Every rep with deals (or of ``team``; NotFoundError suggesting teams when unknown)."""
+    from spmkb.errors import NotFoundError, suggest
+    from spmkb.reviews.scorecard import team_reps
+
+    if team is not None:
+        teams = (
+            sorted({str(t) for t in data.reps["team"].dropna().unique()}) if len(data.reps) else []
+        )
+        match = {t.lower(): t for t in teams}.get(team.lower())
+        if match is None:
+            raise NotFoundError(
+                f"no team named {team!r} in the deal data",
+                field="team",
+                suggestions=suggest(team, teams),
+            )
+        team = match
+    reps = team_reps(data, team)
+    have = {str(x) for x in data.opportunities["rep"].dropna().unique()}
+    return [r for r in reps if r in have]

@@ -1,0 +1,373 @@
+"""Saved reviews in the workspace SQLite database: append-only versions, optimistic concurrency.
+
+Tables (registered with :func:`spmkb.storage.register_schema`):
+
+* ``reviews`` — one row per review (``review_id`` = ``<period>/<rep-slug>``): rep, period,
+  team, notebook path, and the number and status of the latest version.
+* ``review_versions`` — append-only: every save adds a row (version, author, timestamp,
+  status, JSON payload). Triggers refuse UPDATE and DELETE.
+
+Concurrency: :func:`save_review` takes ``expected_version`` (the version the editor started
+from). Inside one ``BEGIN IMMEDIATE`` transaction it compares it with the stored latest
+version; if someone saved in between it raises :class:`ConflictError` and writes nothing
+(the second writer reloads and saves again). A process killed mid-save leaves the database
+at the previous version because the insert and the ``reviews`` update commit together.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from spmkb import storage
+from spmkb.errors import ConflictError, NotFoundError, ReviewError
+
+STATUSES: tuple[str, ...] = ("draft", "submitted", "acknowledged")
+#: status of the latest version (None = never saved) -> statuses a new save may have.
+TRANSITIONS: dict[str | None, tuple[str, ...]] = {
+    None: ("draft", "submitted"),
+    "draft": ("draft", "submitted"),
+    "submitted": ("submitted", "acknowledged", "draft"),
+    "acknowledged": (),
+}
+TEXT_FIELDS: tuple[str, ...] = ("strengths", "development_areas", "self_assessment")
+MAX_TEXT = 20_000
+
+storage.register_schema(
+    "reviews",
+    """
+CREATE TABLE IF NOT EXISTS reviews (
+    review_id TEXT PRIMARY KEY,
+    rep TEXT NOT NULL,
+    period TEXT NOT NULL,
+    team TEXT,
+    notebook TEXT,
+    created_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
+    status TEXT,
+    UNIQUE (rep, period)
+);
+CREATE TABLE IF NOT EXISTS review_versions (
+    review_id TEXT NOT NULL REFERENCES reviews(review_id),
+    version INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    saved_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (review_id, version)
+);
+CREATE TRIGGER IF NOT EXISTS review_versions_no_update BEFORE UPDATE ON review_versions
+BEGIN SELECT RAISE(ABORT, 'review versions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS review_versions_no_delete BEFORE DELETE ON review_versions
+BEGIN SELECT RAISE(ABORT, 'review versions are append-only'); END;
+""",
+)
+
+
+def slugify(name: str) -> str:
+    """File-safe slug of a rep name: ``"Anna O'Neil"`` -> ``anna-o-neil``."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "rep"
+
+
+def review_id(rep: str, period: Any) -> str:
+    """The id of a rep's review for a period: ``2026-Q3/anna-o-neil``."""
+    return f"{period}/{slugify(rep)}"
+
+
+@dataclass
+class ReviewVersion:
+    """One saved version of a review."""
+
+    review_id: str
+    rep: str
+    period: str
+    version: int
+    author: str
+    saved_at: str
+    status: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the version as a JSON-ready dict."""
+        return {
+            "review_id": self.review_id,
+            "rep": self.rep,
+            "period": self.period,
+            "version": self.version,
+            "author": self.author,
+            "saved_at": self.saved_at,
+            "status": self.status,
+            "payload": self.payload,
+        }
+
+
+def open_db(db_path: Path | str, *, create: bool = True) -> sqlite3.Connection:
+    """Open the workspace database (StorageError naming the file when missing or corrupt)."""
+    return storage.connect(db_path, create=create)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _clean_text(value: Any, name: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ReviewError(f"must be text, got {type(value).__name__}", field=name)
+    if len(value) > MAX_TEXT:
+        raise ReviewError(f"is longer than {MAX_TEXT} characters", field=name, hint="shorten it")
+    return value.replace("\x00", "").strip()
+
+
+def _clean_date(value: Any, name: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value).strip()[:10]).isoformat()
+    except ValueError:
+        raise ReviewError(f"invalid date {value!r}", field=name, hint="use YYYY-MM-DD") from None
+
+
+def _clean_rows(rows: Any, name: str, extra: tuple[str, ...]) -> list[dict[str, Any]]:
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        raise ReviewError("must be a list", field=name)
+    out = []
+    for i, row in enumerate(rows):
+        if isinstance(row, str):
+            row = {"text": row}
+        if not isinstance(row, dict):
+            raise ReviewError("each entry must be a mapping with 'text'", field=f"{name}[{i}]")
+        text = _clean_text(row.get("text"), f"{name}[{i}].text")
+        if not text:
+            continue  # empty rows in the form are ignored
+        item: dict[str, Any] = {
+            "text": text,
+            "due": _clean_date(row.get("due"), f"{name}[{i}].due"),
+        }
+        for key in extra:
+            if key in row and row[key] is not None:
+                item[key] = row[key]
+        out.append(item)
+    return out
+
+
+def validate_payload(
+    payload: dict[str, Any], competencies: list[str] | None = None, status: str = "draft"
+) -> dict[str, Any]:
+    """Check and normalise a review payload; raise ReviewError naming the bad field."""
+    if not isinstance(payload, dict):
+        raise ReviewError("review payload must be a mapping")
+    known = {"ratings", "goals", "action_items", *TEXT_FIELDS}
+    for key in payload:
+        if key not in known:
+            raise ReviewError(
+                f"unknown field '{key}'", field=key, hint="allowed: " + ", ".join(sorted(known))
+            )
+    ratings_in = payload.get("ratings") or {}
+    if not isinstance(ratings_in, dict):
+        raise ReviewError("must map competency id to a rating 1-5", field="ratings")
+    ratings: dict[str, int] = {}
+    for comp, value in ratings_in.items():
+        if competencies is not None and comp not in competencies:
+            raise ReviewError(
+                f"unknown competency '{comp}'",
+                field=f"ratings.{comp}",
+                hint="rubric competencies: " + ", ".join(competencies),
+            )
+        if value in (None, 0):
+            continue  # not rated yet
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+            raise ReviewError(
+                f"rating must be a whole number 1-5, got {value!r}", field=f"ratings.{comp}"
+            )
+        ratings[str(comp)] = value
+    out: dict[str, Any] = {"ratings": ratings}
+    for key in TEXT_FIELDS:
+        out[key] = _clean_text(payload.get(key), key)
+    out["goals"] = _clean_rows(payload.get("goals"), "goals", ("measure", "target", "met"))
+    out["action_items"] = _clean_rows(
+        payload.get("action_items"), "action_items", ("owner", "done")
+    )
+    if status in ("submitted", "acknowledged") and competencies:
+        missing = [c for c in competencies if c not in ratings]
+        if missing:
+            raise ReviewError(
+                "cannot submit: competencies not rated: " + ", ".join(missing),
+                field="ratings",
+                hint="rate every competency, or save as draft",
+            )
+    return out
+
+
+def ensure_review(
+    conn: sqlite3.Connection,
+    rep: str,
+    period: Any,
+    *,
+    team: str | None = None,
+    notebook: str | None = None,
+) -> str:
+    """Create (or update the team/notebook of) the review row for ``rep`` and ``period``."""
+    rid = review_id(rep, period)
+    with storage.transaction(conn):
+        conn.execute(
+            "INSERT INTO reviews (review_id, rep, period, team, notebook, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(review_id) DO UPDATE SET "
+            "team = COALESCE(excluded.team, reviews.team), "
+            "notebook = COALESCE(excluded.notebook, reviews.notebook)",
+            (rid, rep, str(period), team, notebook, _now()),
+        )
+    return rid
+
+
+def _version_from_row(row: sqlite3.Row) -> ReviewVersion:
+    return ReviewVersion(
+        row["review_id"],
+        row["rep"],
+        row["period"],
+        row["version"],
+        row["author"],
+        row["saved_at"],
+        row["status"],
+        json.loads(row["payload"]),
+    )
+
+
+_SELECT = (
+    "SELECT v.review_id, r.rep, r.period, v.version, v.author, v.saved_at, v.status, v.payload "
+    "FROM review_versions v JOIN reviews r USING (review_id) "
+)
+
+
+def latest(conn: sqlite3.Connection, rep: str, period: Any) -> ReviewVersion | None:
+    """The latest saved version of a review, or ``None`` when it was never saved."""
+    row = conn.execute(
+        _SELECT + "WHERE v.review_id = ? ORDER BY v.version DESC LIMIT 1", (review_id(rep, period),)
+    ).fetchone()
+    return _version_from_row(row) if row else None
+
+
+def versions(conn: sqlite3.Connection, rep: str, period: Any) -> list[ReviewVersion]:
+    """Every saved version of a review, oldest first."""
+    rows = conn.execute(
+        _SELECT + "WHERE v.review_id = ? ORDER BY v.version", (review_id(rep, period),)
+    ).fetchall()
+    return [_version_from_row(r) for r in rows]
+
+
+def get_version(conn: sqlite3.Connection, rep: str, period: Any, version: int) -> ReviewVersion:
+    """One saved version; NotFoundError when it does not exist."""
+    row = conn.execute(
+        _SELECT + "WHERE v.review_id = ? AND v.version = ?", (review_id(rep, period), version)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"review {review_id(rep, period)} has no version {version}")
+    return _version_from_row(row)
+
+
+def save_review(
+    conn: sqlite3.Connection,
+    rep: str,
+    period: Any,
+    payload: dict[str, Any],
+    *,
+    author: str,
+    expected_version: int,
+    status: str = "draft",
+    competencies: list[str] | None = None,
+    team: str | None = None,
+) -> ReviewVersion:
+    """Append a new version if the latest is still ``expected_version``; else ConflictError."""
+    if status not in STATUSES:
+        raise ReviewError(
+            f"unknown status {status!r}", field="status", hint="use " + ", ".join(STATUSES)
+        )
+    author = (author or "").strip()
+    if not author:
+        raise ReviewError(
+            "author is required", field="author", hint="enter your name before saving"
+        )
+    clean = validate_payload(payload, competencies, status)
+    rid = review_id(rep, period)
+    now = _now()
+    with storage.transaction(conn):
+        row = conn.execute(
+            "SELECT version, status FROM reviews WHERE review_id = ?", (rid,)
+        ).fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO reviews (review_id, rep, period, team, created_at) VALUES (?,?,?,?,?)",
+                (rid, rep, str(period), team, now),
+            )
+            current, current_status = 0, None
+        else:
+            current, current_status = row["version"], row["status"]
+        if current != expected_version:
+            last = conn.execute(
+                "SELECT author, saved_at FROM review_versions WHERE review_id = ? AND version = ?",
+                (rid, current),
+            ).fetchone()
+            who = f" by {last['author']} at {last['saved_at']}" if last else ""
+            raise ConflictError(
+                f"review {rid} changed since you opened it (you edited version {expected_version}, "
+                f"version {current} was saved{who})",
+                hint="reload the review, re-apply your changes and save again",
+            )
+        if status not in TRANSITIONS[current_status]:
+            allowed = TRANSITIONS[current_status]
+            raise ReviewError(
+                f"cannot change status from {current_status} to {status}",
+                field="status",
+                hint=(
+                    "an acknowledged review is final"
+                    if not allowed
+                    else "allowed next: " + ", ".join(allowed)
+                ),
+            )
+        new = current + 1
+        conn.execute(
+            "INSERT INTO review_versions (review_id, version, author, saved_at, status, payload) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (rid, new, author, now, status, json.dumps(clean, ensure_ascii=False, sort_keys=True)),
+        )
+        conn.execute(
+            "UPDATE reviews SET version = ?, status = ? WHERE review_id = ?", (new, status, rid)
+        )
+    return ReviewVersion(rid, rep, str(period), new, author, now, status, clean)
+
+
+def review_rows(
+    conn: sqlite3.Connection, *, team: str | None = None, period: Any = None, rep: str | None = None
+) -> list[dict[str, Any]]:
+    """Review rows (with latest version and payload) filtered by team, period and rep."""
+    sql = (
+        "SELECT r.review_id, r.rep, r.period, r.team, r.notebook, r.version, r.status, "
+        "v.author, v.saved_at, v.payload FROM reviews r LEFT JOIN review_versions v "
+        "ON v.review_id = r.review_id AND v.version = r.version WHERE 1=1"
+    )
+    args: list[Any] = []
+    for col, value in (("team", team), ("period", period), ("rep", rep)):
+        if value is not None:
+            sql += f" AND r.{col} = ?"
+            args.append(str(value))
+    out = []
+    for row in conn.execute(sql + " ORDER BY r.period, r.rep", args):
+        d = dict(row)
+        d["payload"] = json.loads(d["payload"]) if d["payload"] else None
+        out.append(d)
+    return out

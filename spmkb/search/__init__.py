@@ -1,0 +1,39 @@
+"""Knowledge-base search: embed sections, keep a Chroma index in sync, hybrid queries.
+
+Importing this package is cheap: torch, sentence-transformers, chromadb and bm25s load only
+when a function that needs them runs. Public API::
+
+    from spmkb.search import index_library, Searcher, search, get_embedder
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from spmkb.search.model import Hit, SearchResult
+
+_LAZY = {
+    "Embedder": "spmkb.search.embed",
+    "get_embedder": "spmkb.search.embed",
+    "start_loading": "spmkb.search.embed",
+    "is_loaded": "spmkb.search.embed",
+    "IndexSummary": "spmkb.search.sync",
+    "index_library": "spmkb.search.sync",
+    "Store": "spmkb.search.store",
+    "Searcher": "spmkb.search.query",
+    "get_searcher": "spmkb.search.query",
+    "search": "spmkb.search.query",
+}
+
+__all__ = ["Hit", "SearchResult", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names on first use (keeps ``import spmkb.search`` light)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spmkb.search' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,189 @@
+"""Lexical (BM25) retrieval over section texts, with ``bm25s`` imported lazily.
+
+Tokens are lower-cased words and numbers with a light plural strip, so acronyms such as
+MEDDPPICC and product or competitor names match exactly, which embeddings often miss.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
+
+
+def stem(token: str) -> str:
+    """A deliberately light stemmer: strip possessives and simple plurals."""
+    token = token.replace("’", "'")
+    if token.endswith("'s"):
+        token = token[:-2]
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens without stopwords, lightly stemmed."""
+    return [stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of documents; scores every document for a query."""
+
+    def __init__(self, documents: list[str]) -> None:
+        import bm25s
+
+        self.size = len(documents)
+        self._bm25: Any = bm25s.BM25()
+        tokens = [tokenize(d) or ["_empty_"] for d in documents]
+        self._sets = [frozenset(t) for t in tokens]
+        if tokens:
+            self._bm25.index(tokens, show_progress=False)
+        vocab = getattr(self._bm25, "vocab_dict", None) or {}
+        self._vocab: set[str] = set(vocab)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every document for ``query`` (zeros when no term is known)."""
+        terms = [t for t in dict.fromkeys(tokenize(query)) if t in self._vocab]
+        if not terms or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def rank(self, query: str, mask: np.ndarray | None = None, n: int = 50) -> list[int]:
+        """Indices of the ``n`` best documents with a positive score, optionally masked."""
+        scores = self.scores(query)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        positive = int((scores > 0).sum())
+        if positive == 0:
+            return []
+        n = min(n, positive)
+        top = np.argpartition(-scores, n - 1)[:n]
+        return [int(i) for i in top[np.argsort(-scores[top], kind="stable")]]
+
+    def coverage(self, terms: set[str], position: int) -> float:
+        """Fraction of ``terms`` (tokenized query) that document ``position`` contains."""
+        if not terms:
+            return 0.0
+        return len(terms & self._sets[position]) / len(terms)
+
+    def known_terms(self, query: str) -> list[str]:
+        """Query tokens that occur in the corpus."""
+        return [t for t in dict.fromkeys(tokenize(query)) if t in self._vocab]
+
+
+_MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"<!--.*?-->", re.DOTALL), " "),
+    (re.compile(r"^ {0,3}(```|~~~).*$", re.MULTILINE), " "),
+    (re.compile(r"<[^>\n]{1,300}>"), " "),
+    (re.compile(r"\{:[^}\n]*\}|\{::[^}\n]*\}"), " "),
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
+    (re.compile(r"^ {0,3}#{1,6}\s*", re.MULTILINE), ""),
+    (re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE), " "),
+    (re.compile(r"^\s*>\s?", re.MULTILINE), ""),
+    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE), ""),
+    (re.compile(r"(\*\*|__|`|~~)"), ""),
+    (re.compile(r"(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)"), ""),
+    (re.compile(r"\s*\|\s*"), " · "),
+    (re.compile(r"&nbsp;|&amp;"), " "),
+    (re.compile(r"\s+"), " "),
+    (re.compile(r"(?: · )+(?:· )*"), " · "),
+)
+
+
+def strip_markdown(text: str) -> str:
+    """Plain text of a Markdown fragment: no markup, links reduced to their text, one line."""
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text.strip(" ·")
+
+
+def snippet(text: str, query: str, width: int = 300) -> str:
+    """A ~``width``-char excerpt of ``text`` (Markdown stripped) around the first query term."""
+    plain = strip_markdown(text)
+    if len(plain) <= width:
+        return plain
+    terms = sorted({t for t in tokenize(query) if len(t) > 1}, key=len, reverse=True)
+    pos = -1
+    lower = plain.lower()
+    for term in terms:
+        m = re.search(r"\b" + re.escape(term), lower)
+        if m and (pos < 0 or m.start() < pos):
+            pos = m.start()
+    if pos < 0:
+        start = 0
+    else:
+        start = max(0, pos - width // 3)
+        if start > 0:
+            space = plain.rfind(" ", 0, start)
+            start = space + 1 if space >= 0 and start - space < 30 else start
+    end = min(len(plain), start + width)
+    if end < len(plain):
+        space = plain.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    return ("…" if start > 0 else "") + plain[start:end].strip() + ("…" if end < len(plain) else "")

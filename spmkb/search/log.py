@@ -1,0 +1,239 @@
+"""The search log: every search and every opened result, kept in the workspace SQLite database.
+
+Faces call :func:`log_search` after a search and :func:`log_open` when a rep opens a result;
+:func:`content_gaps` turns the log (plus the playbook library) into the tables an enablement
+team acts on: the most frequent questions, questions with no or poor answers, and stages or
+asset types with few assets. Logging never blocks a search: faces catch ``StorageError``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from spmkb.errors import StorageError
+from spmkb.storage import connect, register_schema, transaction
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spmkb.config import Settings
+    from spmkb.search.model import SearchResult
+
+register_schema(
+    "search_log",
+    """
+CREATE TABLE IF NOT EXISTS search_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts TEXT NOT NULL,
+    session TEXT,
+    source TEXT NOT NULL,
+    query TEXT NOT NULL,
+    norm_query TEXT NOT NULL,
+    filters TEXT NOT NULL,
+    mode TEXT,
+    results INTEGER NOT NULL,
+    took_ms REAL,
+    top_ids TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS search_log_norm ON search_log (norm_query);
+CREATE TABLE IF NOT EXISTS search_open (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts TEXT NOT NULL,
+    session TEXT,
+    source TEXT NOT NULL,
+    search_id INTEGER REFERENCES search_log (id) ON DELETE SET NULL,
+    asset_id TEXT NOT NULL,
+    rank INTEGER,
+    action TEXT NOT NULL DEFAULT 'open'
+);
+""",
+)
+
+#: Searches with fewer results than this count as "poor".
+POOR_RESULTS = 3
+#: Stages/types with fewer assets than this are listed as thin coverage.
+FEW_ASSETS = 2
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def normalise_query(query: str) -> str:
+    """Lower-case, trim and collapse whitespace so repeated questions group together."""
+    return re.sub(r"\s+", " ", query.strip().lower())
+
+
+def log_search(
+    settings: Settings, result: SearchResult, source: str = "api", *, session: str | None = None
+) -> int:
+    """Record one search (query, filters, result count, took_ms, time, session); return its id."""
+    filters = {k: v for k, v in (result.filters or {}).items() if v not in (None, "", [])}
+    row = (
+        _now(),
+        session,
+        source,
+        result.query,
+        normalise_query(result.query),
+        json.dumps(filters, sort_keys=True),
+        result.mode,
+        len(result.hits),
+        float(result.took_ms),
+        json.dumps([h.id for h in result.hits]),
+    )
+    conn = connect(settings.db_path)
+    try:
+        with transaction(conn):
+            cur = conn.execute(
+                "INSERT INTO search_log (ts, session, source, query, norm_query, filters, mode, "
+                "results, took_ms, top_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            return int(cur.lastrowid or 0)
+    finally:
+        conn.close()
+
+
+def try_log_search(
+    settings: Settings, result: SearchResult, source: str = "api", *, session: str | None = None
+) -> int | None:
+    """:func:`log_search` that never fails a search: storage errors are logged and swallowed."""
+    try:
+        return log_search(settings, result, source, session=session)
+    except (StorageError, OSError):
+        logging.getLogger(__name__).warning("search not logged", exc_info=True)
+        return None
+
+
+def log_open(
+    settings: Settings,
+    asset_id: str,
+    *,
+    search_id: int | None = None,
+    rank: int | None = None,
+    source: str = "api",
+    session: str | None = None,
+    action: str = "open",
+) -> int:
+    """Record that a result was opened (``action``: open, similar, lab); return the row id."""
+    conn = connect(settings.db_path)
+    try:
+        with transaction(conn):
+            cur = conn.execute(
+                "INSERT INTO search_open (ts, session, source, search_id, asset_id, rank, action) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (_now(), session, source, search_id, asset_id, rank, action),
+            )
+            return int(cur.lastrowid or 0)
+    finally:
+        conn.close()
+
+
+def read_searches(settings: Settings) -> pd.DataFrame:
+    """Every logged search as a DataFrame (newest last), with ``filters`` decoded to dicts."""
+    import pandas as pd
+
+    conn = connect(settings.db_path)
+    try:
+        frame = pd.read_sql_query("SELECT * FROM search_log ORDER BY id", conn)
+    finally:
+        conn.close()
+    frame["filters"] = frame["filters"].map(json.loads)
+    frame["top_ids"] = frame["top_ids"].map(json.loads)
+    return frame
+
+
+def read_opens(settings: Settings) -> pd.DataFrame:
+    """Every logged open as a DataFrame (newest last)."""
+    import pandas as pd
+
+    conn = connect(settings.db_path)
+    try:
+        return pd.read_sql_query("SELECT * FROM search_open ORDER BY id", conn)
+    finally:
+        conn.close()
+
+
+def _asset_counts(settings: Settings, library: Any | None) -> tuple[list[Any], Any]:
+    """Assets of the playbook library (content layer) for coverage counts."""
+    if library is None:
+        from spmkb.content import load_library
+
+        library = load_library(settings.playbooks, settings)
+    return list(library.assets), library
+
+
+def content_gaps(
+    settings: Settings,
+    *,
+    top: int = 20,
+    poor: int = POOR_RESULTS,
+    few: int = FEW_ASSETS,
+    library: Any | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Tables of content gaps from the search log and the library.
+
+    Keys: ``top_queries`` (most frequent questions), ``zero_results`` (never answered),
+    ``poor_results`` (fewer than ``poor`` results, or never opened), ``stages`` and ``types``
+    (assets per stage/type, thin ones first: fewer than ``few`` assets is a gap).
+    """
+    import pandas as pd
+
+    searches = read_searches(settings)
+    opens = read_opens(settings)
+    columns = ["query", "searches", "avg_results", "min_results", "opened", "last_searched"]
+    if searches.empty:
+        grouped = pd.DataFrame(columns=columns)
+    else:
+        opened = opens.dropna(subset=["search_id"]).merge(
+            searches[["id", "norm_query"]], left_on="search_id", right_on="id"
+        )
+        open_counts = opened.groupby("norm_query").size()
+        grouped = (
+            searches.groupby("norm_query")
+            .agg(
+                searches=("id", "size"),
+                avg_results=("results", "mean"),
+                min_results=("results", "min"),
+                last_searched=("ts", "max"),
+            )
+            .reset_index()
+            .rename(columns={"norm_query": "query"})
+        )
+        grouped["opened"] = grouped["query"].map(open_counts).fillna(0).astype(int)
+        grouped["avg_results"] = grouped["avg_results"].round(1)
+        grouped = grouped[columns].sort_values(
+            ["searches", "last_searched"], ascending=[False, False], kind="stable"
+        )
+    top_queries = grouped.head(top).reset_index(drop=True)
+    zero = grouped[grouped["avg_results"] == 0].reset_index(drop=True)
+    poor_mask = (grouped["avg_results"] > 0) & (
+        (grouped["avg_results"] < poor) | (grouped["opened"] == 0)
+    )
+    poor_results = grouped[poor_mask].reset_index(drop=True)
+
+    assets, _lib = _asset_counts(settings, library)
+    tables: dict[str, pd.DataFrame] = {
+        "top_queries": top_queries,
+        "zero_results": zero,
+        "poor_results": poor_results,
+    }
+    for facet, vocab, attr in (
+        ("stage", settings.stages, "stages"),
+        ("type", settings.types, "type"),
+    ):
+        counts: dict[str, int] = dict.fromkeys(vocab, 0)
+        for asset in assets:
+            values = getattr(asset, attr)
+            for v in [values] if isinstance(values, str) else values:
+                counts[v] = counts.get(v, 0) + 1
+        frame = pd.DataFrame({facet: list(counts), "assets": list(counts.values())})
+        frame["gap"] = frame["assets"] < few
+        tables[f"{facet}s"] = frame.sort_values(["assets", facet], kind="stable").reset_index(
+            drop=True
+        )
+    return tables

@@ -1,0 +1,411 @@
+"""Hybrid search: semantic (Chroma) fused with lexical (BM25) by reciprocal rank fusion.
+
+A :class:`Searcher` opens the collection once, reads the section texts and metadata back
+from Chroma (no playbook is re-parsed) and builds the BM25 index in memory. Metadata filters
+run inside Chroma's ``where`` for the semantic side and as the same boolean masks on the
+lexical side. Section hits are grouped by asset; the best section becomes the snippet.
+
+Fusion weights live in ``spmkb.toml``::
+
+    [search]
+    semantic_weight = 1.0
+    lexical_weight = 1.0
+    rrf_k = 20          # smaller = top ranks count more
+    exact_boost = 1.5   # lexical weight multiplier for acronyms / rare exact terms
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from spmkb.config import Settings, load_settings
+from spmkb.errors import NotFoundError, SearchError, suggest
+from spmkb.search.embed import Embedder, get_embedder
+from spmkb.search.lexical import LexicalIndex, snippet, tokenize
+from spmkb.search.model import Hit, SearchResult
+from spmkb.search.store import Store, where_clause
+from spmkb.search.sync import expected_signature, normalise_value
+
+MODES = ("hybrid", "semantic", "lexical")
+#: Filter argument -> metadata key (list fields match by membership).
+FILTER_KEYS = {
+    "stage": "stages",
+    "type": "type",
+    "persona": "personas",
+    "industry": "industries",
+    "competitor": "competitor_keys",
+}
+#: Facet name -> metadata key.
+FACETS = {
+    "stages": "stages",
+    "types": "type",
+    "personas": "personas",
+    "industries": "industries",
+    "competitors": "competitors",
+}
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{2,}\b|\b\w*\d\w*\b")
+REFRESH_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Reciprocal-rank-fusion weights (from ``[search]`` in spmkb.toml)."""
+
+    semantic: float = 1.0
+    lexical: float = 1.0
+    rrf_k: float = 20.0
+    exact_boost: float = 1.5
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FusionWeights:
+        """Read ``[search]`` weights, defaults for missing keys."""
+        table = settings.table("search")
+        known = {
+            "semantic_weight": "semantic",
+            "lexical_weight": "lexical",
+            "rrf_k": "rrf_k",
+            "exact_boost": "exact_boost",
+        }
+        values: dict[str, float] = {}
+        for key, value in table.items():
+            if key not in known:
+                close = suggest(key, list(known))
+                raise SearchError(
+                    f"unknown [search] setting '{key}'",
+                    path=settings.config_file,
+                    field=f"search.{key}",
+                    hint=(f"did you mean '{close[0]}'? " if close else "")
+                    + "known: "
+                    + ", ".join(known),
+                )
+            try:
+                values[known[key]] = float(value)
+            except (TypeError, ValueError):
+                raise SearchError(
+                    f"[search] {key} must be a number, got {value!r}",
+                    path=settings.config_file,
+                    field=f"search.{key}",
+                ) from None
+        return cls(**values)
+
+
+def freshness_of(meta: dict[str, Any], aging_fraction: float, today: date | None = None) -> str:
+    """fresh / aging / stale / unknown from stored ``reviewed`` and ``review_every``."""
+    from spmkb.content.model import Asset
+
+    reviewed = meta.get("reviewed")
+    try:
+        when = date.fromisoformat(reviewed) if reviewed else None
+    except ValueError:
+        when = None
+    probe = SimpleNamespace(reviewed=when, review_every=meta.get("review_every"))
+    return Asset.freshness(probe, today, aging_fraction)  # type: ignore[arg-type]
+
+
+class Searcher:
+    """Search one index: hybrid/semantic/lexical queries, facets, similar assets."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.weights = FusionWeights.from_settings(settings)
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._load()
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> Searcher:
+        """Open the index described by ``settings``; SearchError when it is empty or missing."""
+        if not settings.chroma_url and not (settings.chroma_path / "chroma.sqlite3").exists():
+            raise SearchError(
+                f"no index at {settings.chroma_path}",
+                hint="run `spmkb index` first (or pass the --store used when indexing)",
+            )
+        return cls(settings, Store(settings), embedder)
+
+    # -- loading -----------------------------------------------------------------------
+    def _load(self) -> None:
+        col = self.store.get()
+        if col is None or self.store.count() == 0:
+            raise SearchError(
+                "the knowledge base index is empty",
+                hint="run `spmkb index` first (it reads the playbook folder and builds the index)",
+            )
+        signature = self.store.signature()
+        want = expected_signature(self.settings)
+        if signature.get("model") != want["model"]:
+            raise SearchError(
+                f"the index was built with model {signature.get('model')!r}, "
+                f"but the configured model is {want['model']!r}",
+                hint="run `spmkb index` to rebuild it with the configured model",
+            )
+        self._version = signature.get("updated")
+        ids, docs, metas = self.store.all_records()
+        self.ids = ids
+        self.docs = docs
+        self.metas = metas
+        self.pos = {i: n for n, i in enumerate(ids)}
+        self.lexical = LexicalIndex(docs)
+        self._masks: dict[tuple[str, str], np.ndarray] = {}
+        self._facets = {facet: sorted(self._values(key)) for facet, key in FACETS.items()}
+        self._known = {key: self._values(key) for key in FILTER_KEYS.values()}
+        self._checked = time.monotonic()
+
+    def _values(self, key: str) -> set[str]:
+        """Distinct values stored under metadata ``key``."""
+        values: set[str] = set()
+        for m in self.metas:
+            v = m.get(key)
+            if isinstance(v, list):
+                values.update(str(x) for x in v)
+            elif v:
+                values.add(str(v))
+        return values
+
+    def refresh(self, force: bool = False) -> None:
+        """Reload when the index changed since it was opened (checked every ~2 s)."""
+        now = time.monotonic()
+        if not force and now - self._checked < REFRESH_SECONDS:
+            return
+        with self._lock:
+            self._checked = now
+            self.store._collection = None  # re-read the collection metadata
+            if force or self.store.signature().get("updated") != self._version:
+                self._load()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder (loaded on first semantic query)."""
+        if self._embedder is None:
+            self._embedder = get_embedder(
+                self.settings.model, batch_size=self.settings.embed_batch_size
+            )
+        return self._embedder
+
+    # -- filters -----------------------------------------------------------------------
+    def _filters(self, **given: str | None) -> dict[str, str]:
+        """Validate and normalise filter arguments into ``{metadata key: value}``."""
+        vocab = {
+            "stages": self.settings.stages,
+            "type": self.settings.types,
+            "personas": self.settings.personas,
+            "industries": self.settings.industries,
+            "competitor_keys": (),
+        }
+        out: dict[str, str] = {}
+        for arg, raw in given.items():
+            if raw is None or str(raw).strip() == "":
+                continue
+            if arg not in FILTER_KEYS:
+                raise SearchError(f"unknown filter '{arg}'", hint="use " + ", ".join(FILTER_KEYS))
+            key = FILTER_KEYS[arg]
+            value = normalise_value(str(raw))
+            known = sorted(self._known[key])
+            if value not in known and value not in vocab[key]:
+                close = suggest(value, [*known, *vocab[key]])
+                raise SearchError(
+                    f"unknown {arg} '{raw}'",
+                    hint=(f"did you mean '{close[0]}'? " if close else "")
+                    + (
+                        f"values in the index: {', '.join(known)}" if known else "no values indexed"
+                    ),
+                )
+            out[key] = value
+        return out
+
+    def _mask(self, filters: dict[str, str]) -> np.ndarray | None:
+        """Boolean mask over sections matching ``filters`` (lexical side)."""
+        mask: np.ndarray | None = None
+        for key, value in filters.items():
+            cached = self._masks.get((key, value))
+            if cached is None:
+                cached = np.fromiter(
+                    (
+                        (value in m.get(key, ())) if key != "type" else m.get("type") == value
+                        for m in self.metas
+                    ),
+                    dtype=bool,
+                    count=len(self.metas),
+                )
+                self._masks[(key, value)] = cached
+            mask = cached if mask is None else mask & cached
+        return mask
+
+    # -- queries -----------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        stage: str | None = None,
+        type: str | None = None,
+        persona: str | None = None,
+        industry: str | None = None,
+        competitor: str | None = None,
+        k: int = 10,
+        mode: str = "hybrid",
+    ) -> SearchResult:
+        """Top ``k`` assets for ``query``, best section as snippet; filters match tags."""
+        text = (query or "").strip()
+        if not text:
+            raise SearchError(
+                "the search query is empty",
+                hint='type what you are looking for, e.g. spmkb search "pricing objections"',
+            )
+        if mode not in MODES:
+            close = suggest(mode, MODES)
+            raise SearchError(
+                f"unknown search mode '{mode}'",
+                hint=(f"did you mean '{close[0]}'? " if close else "") + "use " + ", ".join(MODES),
+            )
+        if k < 1:
+            raise SearchError(f"k must be 1 or more, got {k}", field="k")
+        self.refresh()
+        if mode != "lexical":
+            self.embedder  # noqa: B018 - load the model before the clock starts
+        started = time.perf_counter()
+        filters = self._filters(
+            stage=stage, type=type, persona=persona, industry=industry, competitor=competitor
+        )
+        n = max(50, 5 * k)
+        scores: dict[int, float] = {}
+        if mode in ("hybrid", "semantic"):
+            vector = self.embedder.encode_query(text)
+            ids, dists = self.store.query(vector, n, where_clause(filters))
+            w = self.weights.semantic
+            for rank, (sid, dist) in enumerate(zip(ids, dists, strict=True)):
+                p = self.pos.get(sid)
+                if p is None:
+                    continue
+                scores[p] = (
+                    1.0 - dist if mode == "semantic" else w / (self.weights.rrf_k + rank + 1)
+                )
+        if mode in ("hybrid", "lexical"):
+            ranked = self.lexical.rank(text, self._mask(filters), n)
+            if mode == "lexical":
+                raw = self.lexical.scores(text)
+                scores.update({p: float(raw[p]) for p in ranked})
+            else:
+                w = self.weights.lexical * self._exact_boost(text)
+                terms = set(tokenize(text))
+                for rank, p in enumerate(ranked):
+                    # weighted by term coverage: a section matching one word of five counts less
+                    share = w * self.lexical.coverage(terms, p)
+                    scores[p] = scores.get(p, 0.0) + share / (self.weights.rrf_k + rank + 1)
+        hits = self._group(scores, text, k)
+        shown = {arg: filters[key] for arg, key in FILTER_KEYS.items() if key in filters}
+        return SearchResult(text, shown, hits, (time.perf_counter() - started) * 1000, mode)
+
+    def _exact_boost(self, query: str) -> float:
+        """Lexical weight multiplier when the query holds acronyms or codes (MEDDPPICC, SKO)."""
+        return self.weights.exact_boost if _ACRONYM.search(query) else 1.0
+
+    def _group(
+        self, scores: dict[int, float], query: str, k: int, exclude: str | None = None
+    ) -> list[Hit]:
+        """Group section scores by asset; the best section represents the asset."""
+        best: dict[str, int] = {}
+        matched: dict[str, int] = {}
+        for p, s in scores.items():
+            path = self.metas[p]["path"]
+            if path == exclude:
+                continue
+            matched[path] = matched.get(path, 0) + 1
+            if path not in best or s > scores[best[path]]:
+                best[path] = p
+        order = sorted(best, key=lambda a: (-scores[best[a]], a))[:k]
+        return [self._hit(best[a], scores[best[a]], query, matched[a]) for a in order]
+
+    def _hit(self, p: int, score: float, query: str, matched: int) -> Hit:
+        meta = self.metas[p]
+        doc = self.docs[p]
+        body = doc[int(meta.get("offset", 0)) :] or doc
+        return Hit(
+            id=str(meta["asset_id"]),
+            title=str(meta.get("title", "")),
+            type=str(meta.get("type", "")),
+            path=str(meta["path"]),
+            section=str(meta.get("heading") or meta.get("title", "")),
+            snippet=snippet(body, query),
+            score=round(float(score), 6),
+            freshness=freshness_of(meta, self.settings.aging_fraction),
+            stages=list(meta.get("stages", [])),
+            personas=list(meta.get("personas", [])),
+            industries=list(meta.get("industries", [])),
+            competitors=list(meta.get("competitors", [])),
+            section_id=meta.get("section_id"),
+            matched_sections=matched,
+        )
+
+    def _positions(self, asset_id: str) -> list[int]:
+        """Section positions of ``asset_id``; NotFoundError with suggestions when absent."""
+        found = [p for p, m in enumerate(self.metas) if m.get("asset_id") == asset_id]
+        if not found:
+            ids = sorted({str(m.get("asset_id")) for m in self.metas})
+            raise NotFoundError(
+                f"no asset '{asset_id}' in the index", suggestions=suggest(asset_id, ids)
+            )
+        return found
+
+    def similar(self, asset_id: str, k: int = 5) -> SearchResult:
+        """Assets whose sections are closest to ``asset_id``'s mean embedding."""
+        started = time.perf_counter()
+        self.refresh()
+        positions = self._positions(asset_id)
+        vectors = self.store.embeddings([self.ids[p] for p in positions])
+        mean = np.mean(np.asarray(list(vectors.values()), dtype=np.float32), axis=0)
+        mean /= float(np.linalg.norm(mean)) or 1.0
+        ids, dists = self.store.query(mean, max(50, 5 * (k + 1)))
+        scores = {self.pos[i]: 1.0 - d for i, d in zip(ids, dists, strict=True) if i in self.pos}
+        title = str(self.metas[positions[0]].get("title", asset_id))
+        hits = self._group(scores, title, k, exclude=self.metas[positions[0]]["path"])
+        return SearchResult(
+            f"similar:{asset_id}", {}, hits, (time.perf_counter() - started) * 1000, "semantic"
+        )
+
+    def asset(self, asset_id: str) -> Any:
+        """Re-read ``asset_id`` from the playbook folder (path-safe) and return the Asset."""
+        from spmkb.content import load_asset, safe_path
+
+        positions = self._positions(asset_id)
+        rel = str(self.metas[positions[0]]["path"])
+        root = self.settings.playbooks
+        return load_asset(safe_path(root, rel), root, self.settings)
+
+    def facets(self) -> dict[str, list[str]]:
+        """Values present in the index for stages, types, personas, industries, competitors."""
+        self.refresh()
+        return {k: list(v) for k, v in self._facets.items()}
+
+    def count(self, **filters: str | None) -> int:
+        """Number of assets matching the filters (evaluated inside Chroma)."""
+        self.refresh()
+        where = where_clause(self._filters(**filters))
+        ids = self.store.ids_where(where) if where else self.ids
+        return len({self.metas[self.pos[i]]["path"] for i in ids if i in self.pos})
+
+
+_SEARCHERS: dict[tuple[str, str], Searcher] = {}
+
+
+def get_searcher(settings: Settings | None = None) -> Searcher:
+    """Process-wide :class:`Searcher` per index location and collection."""
+    settings = settings or load_settings()
+    key = (settings.chroma_url or str(settings.chroma_path.resolve()), settings.collection)
+    searcher = _SEARCHERS.get(key)
+    if searcher is None:
+        searcher = _SEARCHERS[key] = Searcher.open(settings)
+    return searcher
+
+
+def search(query: str, settings: Settings | None = None, **kwargs: Any) -> SearchResult:
+    """Search with the process-wide Searcher (see :meth:`Searcher.search`)."""
+    return get_searcher(settings).search(query, **kwargs)

@@ -1,0 +1,270 @@
+"""Keep the Chroma index in step with the playbook folder, embedding as little as possible.
+
+Every stored section carries its content hash (sha256 of the embedded text) in its metadata,
+so the collection itself is the embedding cache:
+
+- a section whose id and hash are unchanged is left alone (its metadata is rewritten only when
+  the asset's tags changed; the stored embedding is reused);
+- a new or changed section whose text already exists elsewhere in the index reuses that
+  embedding; only text never seen before is embedded;
+- sections of removed files, and leftover sections of changed files, are deleted;
+- a file that fails to load (a library problem with severity ``error``) is reported in
+  ``IndexSummary.skipped`` and its previously indexed sections are KEPT: nothing already in the
+  index is lost because a file broke. Fix the file and index again to update it, or delete it
+  to remove it.
+
+The collection metadata records the model name, the embedding dimension and the chunking
+signature; any mismatch (or ``rebuild=True``) drops and recreates the collection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from spmkb.config import Settings
+from spmkb.search.embed import Embedder, get_embedder, resolve_model
+from spmkb.search.store import Store
+
+#: Bump when the stored record layout (ids, documents, metadata keys) changes.
+INDEX_VERSION = 1
+#: Fallback when the content layer does not declare its own chunker version.
+DEFAULT_CHUNKER_VERSION = "1"
+LIST_FIELDS = ("stages", "personas", "industries", "competitors", "products")
+EMBED_CHUNK = 256  # sections embedded (and written) per round
+
+
+@dataclass
+class IndexSummary:
+    """What one :func:`index_library` run did."""
+
+    assets: int = 0
+    sections: int = 0
+    embedded: int = 0
+    reused: int = 0
+    removed: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    rebuilt: str | None = None  # why the collection was recreated, if it was
+    kept: int = 0  # sections of skipped (broken) files kept from an earlier run
+    warnings: int = 0
+    strict_failed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when no file was skipped."""
+        return not self.skipped
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the summary as a JSON-ready dict."""
+        d = asdict(self)
+        d["seconds"] = round(self.seconds, 3)
+        d["ok"] = self.ok
+        return d
+
+
+@dataclass
+class Record:
+    """One section as stored in Chroma."""
+
+    id: str
+    document: str
+    metadata: dict[str, Any]
+
+    @property
+    def hash(self) -> str:
+        """Content hash of the embedded text."""
+        return str(self.metadata["hash"])
+
+
+def normalise_value(value: str) -> str:
+    """Vocabulary form of a value: lowercase, spaces/underscores -> hyphens."""
+    return re.sub(r"-{2,}", "-", re.sub(r"[\s_]+", "-", str(value).strip().lower())).strip("-")
+
+
+def chunker_signature(settings: Settings) -> str:
+    """``<chunker version>:<max words>:<min words>:<index version>``."""
+    import spmkb.content as content
+
+    version = getattr(content, "CHUNKER_VERSION", DEFAULT_CHUNKER_VERSION)
+    return f"{version}:{settings.section_max_words}:{settings.section_min_words}:{INDEX_VERSION}"
+
+
+def model_name(settings: Settings) -> str:
+    """Name recorded for the embedding model (folder name of its path)."""
+    path = resolve_model(settings.model)
+    return Path(path.rstrip("/")).name or path
+
+
+def expected_signature(settings: Settings, dim: int | None = None) -> dict[str, Any]:
+    """Collection metadata an index built with ``settings`` must carry."""
+    sig: dict[str, Any] = {"model": model_name(settings), "chunking": chunker_signature(settings)}
+    if dim is not None:
+        sig["dim"] = dim
+    return sig
+
+
+def signature_mismatch(stored: dict[str, Any], expected: dict[str, Any]) -> str | None:
+    """Describe how ``stored`` differs from ``expected`` (``None`` = compatible)."""
+    diffs = [
+        f"{key} {stored.get(key)!r} -> {value!r}"
+        for key, value in expected.items()
+        if stored.get(key) != value
+    ]
+    return "; ".join(diffs) or None
+
+
+def section_records(asset: Any, settings: Settings) -> list[Record]:
+    """Split ``asset`` into sections and return their Chroma records."""
+    from spmkb.content import split_sections
+
+    sections = split_sections(
+        asset, max_words=settings.section_max_words, min_words=settings.section_min_words
+    )
+    base: dict[str, Any] = {
+        "asset_id": asset.id,
+        "path": asset.path,
+        "title": asset.title,
+        "type": asset.type or "",
+    }
+    for key in LIST_FIELDS:
+        values = [str(v) for v in (getattr(asset, key, None) or []) if str(v)]
+        if values:  # Chroma rejects empty lists: absent key = no values
+            base[key] = values
+    if base.get("competitors"):  # free text: filter on a normalised copy
+        base["competitor_keys"] = sorted({normalise_value(v) for v in base["competitors"]})
+    if asset.reviewed is not None:
+        base["reviewed"] = asset.reviewed.isoformat()
+    if asset.review_every:
+        base["review_every"] = int(asset.review_every)
+    mhash = hashlib.sha256(json.dumps(base, sort_keys=True).encode()).hexdigest()[:16]
+    records = []
+    for section in sections:
+        doc = section.embed_text(asset.title)
+        body = section.text.strip()
+        meta = dict(base)
+        meta.update(
+            section_id=section.id,
+            index=int(section.index),
+            heading=section.heading,
+            line=int(section.line or 0),
+            offset=len(doc) - len(body) if body and doc.endswith(body) else 0,
+            hash=hashlib.sha256(doc.encode("utf-8")).hexdigest(),
+            mhash=mhash,
+        )
+        records.append(Record(f"{asset.path}#{section.index}", doc, meta))
+    return records
+
+
+def index_library(
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    strict: bool = False,
+    progress: bool = False,
+    embedder: Embedder | None = None,
+) -> IndexSummary:
+    """Bring the index up to date with ``settings.playbooks``; see the module docstring.
+
+    With ``strict=True`` the summary's ``strict_failed`` is set when a file was skipped
+    (the CLI then exits 1); the valid files are indexed either way.
+    """
+    from spmkb.content import load_library
+
+    started = time.perf_counter()
+    library = load_library(Path(settings.playbooks).resolve(), settings)
+    summary = IndexSummary(assets=len(library.assets), skipped=dict(library.skipped))
+    summary.warnings = sum(1 for p in library.problems if p.severity == "warning")
+
+    store = Store(settings)
+    expected = expected_signature(settings, embedder.dim if embedder else None)
+    if store.get() is not None:
+        mismatch = "--rebuild" if rebuild else signature_mismatch(store.signature(), expected)
+        if mismatch:
+            summary.rebuilt = mismatch
+            store.drop()
+    if store.get() is None:
+        embedder = embedder or get_embedder(settings.model, batch_size=settings.embed_batch_size)
+        store.create({**expected_signature(settings, embedder.dim), "updated": time.time()})
+
+    records: list[Record] = []
+    for asset in library.assets:
+        records += section_records(asset, settings)
+    summary.sections = len(records)
+
+    existing = store.all_metadata()
+    skipped_paths = set(library.skipped)
+    new_ids = {r.id for r in records}
+    stale = [
+        i for i, m in existing.items() if i not in new_ids and m.get("path") not in skipped_paths
+    ]
+    summary.kept = sum(1 for m in existing.values() if m.get("path") in skipped_paths)
+
+    changed: list[Record] = []
+    for rec in records:
+        old = existing.get(rec.id)
+        if old is None or old.get("hash") != rec.hash or old != rec.metadata:
+            changed.append(rec)  # same text with new tags: rewritten, embedding reused
+
+    by_hash = {m.get("hash"): i for i, m in existing.items()}
+    reuse_ids = [by_hash[r.hash] for r in changed if r.hash in by_hash]
+    cached = store.embeddings(reuse_ids)
+    fresh = [r for r in changed if by_hash.get(r.hash) not in cached]
+    reuse = [r for r in changed if by_hash.get(r.hash) in cached]
+
+    if reuse:
+        store.upsert(
+            [r.id for r in reuse],
+            np.asarray([cached[by_hash[r.hash]] for r in reuse], dtype=np.float32),
+            [r.document for r in reuse],
+            [r.metadata for r in reuse],
+        )
+    if fresh:
+        embedder = embedder or get_embedder(settings.model, batch_size=settings.embed_batch_size)
+        _embed_and_write(store, embedder, fresh, settings.embed_batch_size, progress)
+        summary.embedded = len(fresh)
+    summary.reused = summary.sections - summary.embedded
+    if stale:
+        store.delete(stale)
+        summary.removed = len(stale)
+    if reuse or fresh or stale or summary.rebuilt:
+        store.set_metadata({**store.signature(), "updated": time.time()})
+    summary.strict_failed = strict and bool(summary.skipped)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _embed_and_write(
+    store: Store, embedder: Embedder, records: list[Record], batch_size: int, progress: bool
+) -> None:
+    """Embed ``records`` longest first in rounds, writing each round as it completes."""
+    from tqdm.auto import tqdm
+
+    ordered = sorted(records, key=lambda r: -len(r.document))
+    with tqdm(
+        total=len(ordered),
+        desc="Embedding",
+        unit="section",
+        file=sys.stderr,
+        disable=not progress,
+        leave=False,
+    ) as bar:
+        for start in range(0, len(ordered), EMBED_CHUNK):
+            chunk = ordered[start : start + EMBED_CHUNK]
+            vectors = embedder.encode(
+                [r.document for r in chunk], batch_size=batch_size, on_batch=bar.update
+            )
+            store.upsert(
+                [r.id for r in chunk],
+                vectors,
+                [r.document for r in chunk],
+                [r.metadata for r in chunk],
+            )

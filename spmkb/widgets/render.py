@@ -1,0 +1,363 @@
+"""Pure HTML renderers for the search and recommendation widgets.
+
+Every ``render_*`` function takes core results (``SearchResult``, ``Hit``, ``Asset``, ``Pack``)
+and returns a string of HTML that has been through :func:`clean_html`: an allowlist sanitiser
+(no ``<script>``, ``<iframe>``, ``on*`` attributes or ``javascript:`` links; inline styles
+limited to a few harmless properties). Asset bodies are first rendered by
+``spmkb.content.render.render_markdown``. Nothing here imports ipywidgets, so the renderers
+are unit-tested on their own and reusable by other faces.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spmkb.content.model import Asset
+    from spmkb.search.model import Hit, SearchResult
+
+LabLink = Callable[[str], str | None]
+
+_STYLE_PROPS = {
+    "color",
+    "background",
+    "background-color",
+    "border",
+    "border-left",
+    "border-radius",
+    "padding",
+    "margin",
+    "margin-top",
+    "margin-bottom",
+    "margin-left",
+    "margin-right",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "font-family",
+    "display",
+    "line-height",
+    "max-height",
+    "overflow",
+    "overflow-y",
+    "white-space",
+    "text-decoration",
+}
+_ATTRS = {
+    "*": {"class", "style", "title"},
+    "a": {"href", "target", "title"},
+    "img": {"src", "alt", "width", "height", "title"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "ol": {"start"},
+}
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "do",
+        "does",
+        "for",
+        "from",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "our",
+        "the",
+        "this",
+        "to",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "with",
+        "you",
+        "your",
+    ]
+)
+
+FRESHNESS_BADGES: dict[str, tuple[str, str, str]] = {
+    # freshness -> (label, text colour, background)
+    "fresh": ("fresh", "#0a5d2a", "#d9f2e1"),
+    "aging": ("review due soon", "#7a4b00", "#fff0cc"),
+    "stale": ("stale — review overdue", "#ffffff", "#c62828"),
+    "unknown": ("no review date", "#444444", "#eeeeee"),
+}
+
+
+def clean_html(fragment: str) -> str:
+    """Sanitise an HTML fragment with the widgets' allowlist (safe tags, styles and links only)."""
+    import nh3
+
+    tags = set(nh3.ALLOWED_TAGS) | {"mark", "span", "div", "p", "section"}
+    return nh3.clean(
+        fragment,
+        tags=tags,
+        clean_content_tags={"script", "style"},
+        attributes=_ATTRS,
+        filter_style_properties=_STYLE_PROPS,
+        url_schemes={"http", "https", "mailto"},
+    )
+
+
+def markdown_html(text: str) -> str:
+    """Markdown to sanitised HTML via the content layer (a private fallback until it exists)."""
+    try:
+        from spmkb.content.render import render_markdown
+    except ImportError:  # content layer not there yet: render with markdown-it directly
+        from markdown_it import MarkdownIt
+
+        return clean_html(MarkdownIt("commonmark", {"html": False}).enable("table").render(text))
+    return clean_html(render_markdown(text))
+
+
+def query_terms(query: str) -> list[str]:
+    """Words of ``query`` worth highlighting: lower-cased, de-duplicated, no stop words."""
+    words = re.findall(r"[\w][\w'-]*", query.lower())
+    return list(dict.fromkeys(w for w in words if len(w) > 1 and w not in STOPWORDS))
+
+
+def highlight(text: str, terms: Iterable[str]) -> str:
+    """Escape plain ``text`` and wrap words starting with any of ``terms`` in ``<mark>``."""
+    escaped = html.escape(text, quote=False)
+    words = sorted({t for t in terms if t}, key=len, reverse=True)
+    if not words:
+        return escaped
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(html.escape(w)) for w in words) + r")\w*", re.IGNORECASE
+    )
+    return pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
+
+
+def plain_snippet(markdown: str, limit: int = 320) -> str:
+    """Markdown source reduced to one line of plain text, cut at ``limit`` characters."""
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"[`*_#>|]+", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " …"
+    return text
+
+
+def _chip(text: str, colour: str = "#1f4e79", background: str = "#e3edf7") -> str:
+    return (
+        f'<span class="spmkb-chip" style="background:{background};color:{colour};'
+        f'border-radius:10px;padding:0 7px;margin-right:4px;font-size:0.85em">'
+        f"{html.escape(text)}</span>"
+    )
+
+
+def render_freshness(freshness: str) -> str:
+    """A coloured badge for fresh / aging / stale / unknown (stale is red and says so)."""
+    label, colour, background = FRESHNESS_BADGES.get(freshness, FRESHNESS_BADGES["unknown"])
+    return clean_html(
+        f'<span class="spmkb-freshness spmkb-{html.escape(freshness)}" style="background:{background};'
+        f'color:{colour};border-radius:4px;padding:0 6px;font-size:0.85em;font-weight:bold">'
+        f"{html.escape(label)}</span>"
+    )
+
+
+def _link(path: str, lab_link: LabLink | None) -> str:
+    url = lab_link(path) if lab_link else None
+    shown = html.escape(path)
+    if not url:
+        return f'<span class="spmkb-path" style="color:#666;font-size:0.85em">{shown}</span>'
+    return (
+        f'<a class="spmkb-path spmkb-lab-link" href="{html.escape(url)}" target="_blank" '
+        f'title="Open the file in JupyterLab" style="font-size:0.85em">{shown}</a>'
+    )
+
+
+def render_card(
+    hit: Hit, terms: Iterable[str] = (), *, rank: int | None = None, lab_link: LabLink | None = None
+) -> str:
+    """One result card: title, type, stage chips, freshness, heading path, highlighted snippet."""
+    terms = list(terms)
+    number = f"{rank}. " if rank is not None else ""
+    stages = "".join(_chip(s) for s in hit.stages)
+    extra = "".join(_chip(x, "#5b2c6f", "#f0e4f7") for x in [*hit.personas, *hit.industries])
+    competitors = "".join(_chip("vs " + c, "#7b241c", "#fadbd8") for c in hit.competitors)
+    heading = html.escape(hit.section) if hit.section else ""
+    more = (
+        f' <span style="color:#888;font-size:0.85em">(+{hit.matched_sections - 1} more '
+        f"matching sections)</span>"
+        if hit.matched_sections > 1
+        else ""
+    )
+    body = (
+        f'<div class="spmkb-card" data-id="{html.escape(hit.id)}" style="border:1px solid #d0d7de;'
+        f'border-radius:6px;padding:6px 10px;margin:2px 0">'
+        f'<div><strong class="spmkb-title">{number}{html.escape(hit.title)}</strong> '
+        f"{_chip(hit.type, '#333333', '#e8e8e8')} {render_freshness(hit.freshness)}</div>"
+        f'<div class="spmkb-stages" style="margin:2px 0">{stages}{extra}{competitors}</div>'
+        + (
+            f'<div class="spmkb-heading" style="color:#555;font-size:0.9em">§ {heading}{more}</div>'
+            if heading
+            else ""
+        )
+        + f'<div class="spmkb-snippet">{highlight(plain_snippet(hit.snippet), terms)}</div>'
+        f"<div>{_link(hit.path, lab_link)}</div></div>"
+    )
+    return clean_html(body)
+
+
+def _filters_text(filters: dict[str, Any]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in filters.items() if v)
+
+
+def render_summary(result: SearchResult, *, heading: str | None = None) -> str:
+    """The line above the cards: result count, time taken and the filters in force."""
+    n = len(result.hits)
+    noun = "result" if n == 1 else "results"
+    filters = _filters_text(result.filters or {})
+    where = f" · filters: {html.escape(filters)}" if filters else ""
+    what = html.escape(heading) if heading else f"for “{html.escape(result.query)}”"
+    return clean_html(
+        f'<div class="spmkb-summary" style="color:#444"><b>{n} {noun}</b> {what} '
+        f"in {result.took_ms:.0f} ms{where}</div>"
+    )
+
+
+def render_empty_state(
+    result: SearchResult, *, without_filters: int | None = None, indexed: int | None = None
+) -> str:
+    """What to say when a search finds nothing, with the count the filters are hiding."""
+    filters = _filters_text(result.filters)
+    q = html.escape(result.query)
+    if filters and without_filters:
+        noun = "result" if without_filters == 1 else "results"
+        text = (
+            f"No results with these filters — {without_filters} {noun} without them. "
+            f"Set a filter back to “any” ({html.escape(filters)}) to see them."
+        )
+    elif filters:
+        text = (
+            f"No results for “{q}” with these filters ({html.escape(filters)}), and none "
+            "without them either. Try other words."
+        )
+    else:
+        size = f" The index holds {indexed} assets." if indexed else ""
+        text = (
+            f"No results for “{q}”. Try fewer or more general words, or a synonym "
+            f"(“pricing” rather than “discount”).{size}"
+        )
+    return clean_html(f'<div class="spmkb-empty" style="color:#7a4b00;padding:6px 0">{text}</div>')
+
+
+def render_results(
+    result: SearchResult,
+    *,
+    without_filters: int | None = None,
+    indexed: int | None = None,
+    lab_link: LabLink | None = None,
+) -> str:
+    """Summary plus every card, or the empty state (used by notebooks without buttons)."""
+    if not result.hits:
+        return render_empty_state(result, without_filters=without_filters, indexed=indexed)
+    terms = query_terms(result.query)
+    cards = "".join(
+        render_card(h, terms, rank=i, lab_link=lab_link) for i, h in enumerate(result.hits, 1)
+    )
+    return clean_html(render_summary(result) + cards)
+
+
+def render_status(message: str, kind: str = "info") -> str:
+    """The status line: ``info``, ``loading``, ``ok`` or ``error`` (red, prefixed "Error:")."""
+    colours = {"info": "#444444", "loading": "#1f4e79", "ok": "#0a5d2a", "error": "#b00020"}
+    text = html.escape(message)
+    if kind == "error":
+        text = f"<b>Error:</b> {text}"
+    elif kind == "loading":
+        text = f"⏳ {text}"
+    return clean_html(
+        f'<div class="spmkb-status spmkb-status-{html.escape(kind)}" '
+        f'style="color:{colours.get(kind, "#444444")}">{text}</div>'
+    )
+
+
+def render_reader(
+    asset: Asset,
+    *,
+    terms: Iterable[str] = (),
+    freshness: str | None = None,
+    lab_link: LabLink | None = None,
+) -> str:
+    """The whole asset for the reader pane: title, metadata, then the sanitised body."""
+    stages = "".join(_chip(s) for s in asset.stages)
+    meta = [f"{_chip(asset.type, '#333333', '#e8e8e8')}"]
+    fresh = freshness or asset.freshness()
+    meta.append(render_freshness(fresh))
+    if asset.owner:
+        meta.append(f"owner: {html.escape(str(asset.owner))}")
+    if asset.reviewed:
+        meta.append(f"reviewed: {html.escape(asset.reviewed.isoformat())}")
+    body = markdown_html(asset.body)
+    words = list(terms)
+    if words:
+        body = _highlight_html(body, words)
+    return clean_html(
+        f'<div class="spmkb-reader" style="border-left:3px solid #1f4e79;padding:4px 12px">'
+        f'<h3 class="spmkb-reader-title" style="margin-top:0">{html.escape(asset.title)}</h3>'
+        f'<div style="margin-bottom:6px">{" ".join(meta)}</div><div>{stages}</div>'
+        f"<div>{_link(asset.path, lab_link)}</div>"
+        f'<div class="spmkb-reader-body">{body}</div></div>'
+    )
+
+
+def _highlight_html(fragment: str, terms: list[str]) -> str:
+    """Mark terms in the text nodes of already-sanitised HTML (never inside tags)."""
+    parts = re.split(r"(<[^>]+>)", fragment)
+    out = []
+    for part in parts:
+        if part.startswith("<"):
+            out.append(part)
+        else:
+            out.append(highlight(html.unescape(part), terms))
+    return "".join(out)
+
+
+def render_pack(pack: Any, *, lab_link: LabLink | None = None) -> str:
+    """A before-the-call pack: each slot's asset card with the reason it was picked."""
+    ctx = [f"stage: {pack.stage}"]
+    ctx += [
+        f"{k}: {v}" for k in ("industry", "persona", "competitor") if (v := getattr(pack, k, None))
+    ]
+    if getattr(pack, "deal_id", None):
+        ctx.insert(0, f"deal {pack.deal_id}")
+    parts = [
+        f'<div class="spmkb-pack"><h3 style="margin:0">Before the call</h3>'
+        f'<div style="color:#555">{html.escape(" · ".join(ctx))}</div>'
+    ]
+    for note in getattr(pack, "notes", []):
+        parts.append(f'<div class="spmkb-note" style="color:#7a4b00">{html.escape(note)}</div>')
+    for item in pack.items:
+        parts.append(
+            f'<h4 style="margin:8px 0 2px 0">{html.escape(item.slot.capitalize())}</h4>'
+            f'<div class="spmkb-reason" style="color:#555;font-style:italic">'
+            f"{html.escape(item.reason)}</div>"
+        )
+        if item.hit is not None:
+            parts.append(render_card(item.hit, query_terms(item.query or ""), lab_link=lab_link))
+    parts.append("</div>")
+    return clean_html("".join(parts))

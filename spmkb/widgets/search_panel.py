@@ -1,0 +1,379 @@
+"""SearchPanel: the rep-facing "find the right asset before a call" widget.
+
+The panel appears at once: the embedding model and the Chroma index are opened in a
+background thread while the status line says "Loading the search model…"; the first search
+waits for them. Every handler is wrapped so an error always ends up in the status line (the
+ipywidgets callback dispatcher would otherwise swallow it). Each action calls one core
+function (``Searcher.search``, ``.asset``, ``.similar``) and hands the result to a pure
+renderer in :mod:`spmkb.widgets.render`.
+
+Links that open a file in JupyterLab are ``<base_url>lab/tree/<path>``, where ``<path>`` is
+the asset file relative to the Jupyter server's root directory. The root is
+``$SPMKB_JUPYTER_ROOT`` when set, else the ``root_dir`` of the running Jupyter server that
+started this kernel, else the working directory; files outside that root get no link, and a
+standalone Voila app (which serves no ``/lab`` pages) shows paths without links.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import ipywidgets as w
+
+from spmkb.errors import SpmkbError
+from spmkb.widgets import render
+
+log = logging.getLogger(__name__)
+
+LOADING = "Loading the search model…"
+FACETS = (
+    ("stage", "stages", "Stage"),
+    ("type", "types", "Type"),
+    ("persona", "personas", "Persona"),
+    ("industry", "industries", "Industry"),
+)
+
+
+def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a widget handler so any error is shown in ``self.status``, never lost."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except SpmkbError as err:
+            self.status.value = render.render_status(str(err), "error")
+        except Exception as err:  # an unexpected bug: still tell the user, keep the traceback
+            log.exception("unexpected error in %s", method.__name__)
+            self.status.value = render.render_status(
+                f"unexpected {type(err).__name__}: {err} (please report this)", "error"
+            )
+        return None
+
+    return wrapper
+
+
+def jupyter_root() -> tuple[Path | None, str]:
+    """Root directory and base URL of the JupyterLab server running this kernel.
+
+    Falls back to ``$SPMKB_JUPYTER_ROOT``, then to the working directory; returns ``None`` as
+    the root under a standalone Voila app (it serves no ``/lab`` pages, so no links).
+    """
+    env_root = os.environ.get("SPMKB_JUPYTER_ROOT")
+    if env_root:
+        return Path(env_root).resolve(), os.environ.get("SPMKB_JUPYTER_BASE_URL", "/")
+    try:
+        from jupyter_server.serverapp import list_running_servers
+
+        parent = os.getppid()
+        for info in list_running_servers():
+            if info.get("pid") == parent and info.get("root_dir"):
+                return Path(info["root_dir"]).resolve(), info.get("base_url") or "/"
+    except Exception:  # no server (a script, a test): fall back to cwd
+        log.debug("no running Jupyter server found", exc_info=True)
+    if any(k in os.environ for k in ("VOILA_APP_PORT", "VOILA_BASE_URL", "VOILA_KERNEL_ID")):
+        return None, "/"
+    return Path.cwd().resolve(), "/"
+
+
+def lab_url(playbooks: Path, path: str, root: Path | None, base_url: str = "/") -> str | None:
+    """``<base_url>lab/tree/<file relative to root>`` for an asset, or None if outside root."""
+    from spmkb.widgets._safe import safe_path
+
+    if root is None:
+        return None
+    try:
+        target = safe_path(playbooks, path)
+        rel = target.relative_to(root)
+    except (SpmkbError, ValueError):
+        return None
+    return f"{base_url.rstrip('/')}/lab/tree/{quote(rel.as_posix())}"
+
+
+@dataclass
+class CardRow:
+    """One result on screen: the card HTML and its Open / More like this buttons."""
+
+    hit: Any
+    rank: int
+    html: w.HTML
+    open_button: w.Button
+    similar_button: w.Button
+    box: w.VBox
+
+
+class SearchPanel:
+    """Search box, facet filters, result cards with Open / More like this, and a reader pane."""
+
+    def __init__(
+        self,
+        settings: Any | None = None,
+        *,
+        store: str | Path | None = None,
+        playbooks: str | Path | None = None,
+        searcher: Any | None = None,
+        k: int = 10,
+        log_searches: bool = True,
+        source: str = "widget",
+    ) -> None:
+        """Build the widgets at once and start loading the model and index in the background."""
+        if settings is None:
+            from spmkb.config import load_settings
+
+            settings = load_settings({"store": store, "playbooks": playbooks})
+        self.settings = settings
+        self.k = k
+        self.log_searches = log_searches
+        self.source = source
+        self.session = uuid.uuid4().hex[:12]
+        self.searcher = searcher
+        self.last_result: Any | None = None
+        self.last_search_id: int | None = None
+        self.card_rows: list[CardRow] = []
+        self._root: tuple[Path | None, str] = (Path.cwd().resolve(), "/")
+        self._load_error: BaseException | None = None
+
+        self.query = w.Text(
+            placeholder="What do you need? e.g. customer says the price is too high",
+            continuous_update=False,
+            layout=w.Layout(width="60%"),
+        )
+        self.button = w.Button(
+            description="Search",
+            button_style="primary",
+            icon="search",
+            tooltip="Search the playbooks (or press Enter)",
+        )
+        for attr, _key, label in FACETS:
+            dd = w.Dropdown(
+                options=[("any", "")], value="", description=label, layout=w.Layout(width="220px")
+            )
+            setattr(self, attr, dd)
+        self.status = w.HTML(render.render_status(LOADING, "loading"))
+        self.results = w.HTML("")
+        self.cards = w.VBox([])
+        self.reader = w.HTML("", layout=w.Layout(max_height="640px", overflow_y="auto"))
+        left = w.VBox([self.results, self.cards], layout=w.Layout(width="55%"))
+        right = w.VBox([self.reader], layout=w.Layout(width="45%"))
+        self.widget = w.VBox(
+            [
+                w.HBox([self.query, self.button]),
+                w.HBox([self.stage, self.type, self.persona, self.industry]),
+                self.status,
+                w.HBox([left, right]),
+            ]
+        )
+        self.query.observe(self._on_query, names="value")
+        self.button.on_click(self._on_click)
+        self._loader = threading.Thread(target=self._load, name="spmkb-search-load", daemon=True)
+        self._loader.start()
+
+    # display -------------------------------------------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Display as the panel's VBox."""
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self) -> None:
+        """Display the panel in a notebook."""
+        from IPython.display import display
+
+        display(self.widget)
+
+    # loading -------------------------------------------------------------------------------
+    def _load(self) -> None:
+        """Background: start the model, open the index, fill the filters, find the Jupyter root."""
+        try:
+            from spmkb.search import embed
+
+            embed.start_loading(self.settings.model)
+            self._root = jupyter_root()
+            if self.searcher is None:
+                from spmkb.search.query import get_searcher
+
+                self.searcher = get_searcher(self.settings)
+            facets = self.searcher.facets()
+            for attr, key, _label in FACETS:
+                values = sorted(facets.get(key, []))
+                getattr(self, attr).options = [("any", ""), *((v, v) for v in values)]
+            embed.get_embedder(self.settings.model)  # wait for the model itself
+            n = self.searcher.count()
+            self.status.value = render.render_status(
+                f"Ready — {n} assets indexed. Type a question and press Enter.", "ok"
+            )
+        except BaseException as err:  # reported by the first search / wait_ready
+            self._load_error = err
+            msg = str(err) if isinstance(err, SpmkbError) else f"{type(err).__name__}: {err}"
+            self.status.value = render.render_status(msg, "error")
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait for the model and index; True when ready, False on timeout or a load error."""
+        self._loader.join(timeout)
+        return not self._loader.is_alive() and self._load_error is None
+
+    def _ensure_ready(self) -> Any:
+        if self._loader.is_alive():
+            self.status.value = render.render_status(LOADING, "loading")
+            self._loader.join()
+        if self._load_error is not None:
+            if isinstance(self._load_error, SpmkbError):
+                raise self._load_error
+            raise RuntimeError(str(self._load_error)) from self._load_error
+        return self.searcher
+
+    # actions -------------------------------------------------------------------------------
+    def filters(self) -> dict[str, str]:
+        """The filters picked in the dropdowns (``any`` left out)."""
+        return {
+            attr: getattr(self, attr).value for attr, _k, _l in FACETS if getattr(self, attr).value
+        }
+
+    def lab_link(self, path: str) -> str | None:
+        """JupyterLab URL of an asset file, or None when it is outside the Jupyter root."""
+        root, base = self._root
+        return lab_url(Path(self.settings.playbooks), path, root, base)
+
+    def _on_query(self, change: dict[str, Any]) -> None:
+        if change.get("new", "").strip():
+            self.search()
+
+    def _on_click(self, _button: Any = None) -> None:
+        self.search()
+
+    @guarded
+    def search(self) -> Any:
+        """Run the query with the picked filters and render the cards (the Search handler)."""
+        text = self.query.value.strip()
+        if not text:
+            self.status.value = render.render_status("Type a question first.", "info")
+            return None
+        searcher = self._ensure_ready()
+        self.status.value = render.render_status(f"Searching for “{text}”…", "loading")
+        filters = self.filters()
+        result = searcher.search(text, k=self.k, **filters)
+        self.last_result = result
+        self.last_search_id = self._log(result)
+        if result.hits:
+            self.results.value = render.render_summary(result)
+        else:
+            without = None
+            if filters:
+                without = len(searcher.search(text, k=self.k).hits)
+            self.results.value = render.render_empty_state(
+                result, without_filters=without, indexed=searcher.count()
+            )
+        self._show_cards(result.hits, render.query_terms(text))
+        n = len(result.hits)
+        self.status.value = render.render_status(
+            f"{n} result{'s' if n != 1 else ''} in {result.took_ms:.0f} ms", "ok"
+        )
+        return result
+
+    def _log(self, result: Any) -> int | None:
+        if not self.log_searches:
+            return None
+        from spmkb.search.log import try_log_search
+
+        return try_log_search(self.settings, result, self.source, session=self.session)
+
+    def _log_open(self, asset_id: str, rank: int | None, action: str) -> None:
+        if not self.log_searches:
+            return
+        try:
+            from spmkb.search.log import log_open
+
+            log_open(
+                self.settings,
+                asset_id,
+                search_id=self.last_search_id,
+                rank=rank,
+                source=self.source,
+                session=self.session,
+                action=action,
+            )
+        except (SpmkbError, OSError):  # never let the log break reading
+            log.warning("open not logged", exc_info=True)
+
+    def _show_cards(self, hits: list[Any], terms: list[str]) -> None:
+        rows = []
+        for rank, hit in enumerate(hits, 1):
+            card = w.HTML(render.render_card(hit, terms, rank=rank, lab_link=self.lab_link))
+            opener = w.Button(
+                description="Open",
+                icon="book-open",
+                tooltip=f"Read {hit.title}",
+                layout=w.Layout(width="auto"),
+            )
+            similar = w.Button(
+                description="More like this",
+                icon="clone",
+                tooltip=f"Assets similar to {hit.title}",
+                layout=w.Layout(width="auto"),
+            )
+            opener.on_click(functools.partial(self._click_open, hit.id, rank))
+            similar.on_click(functools.partial(self._click_similar, hit.id))
+            box = w.VBox([card, w.HBox([opener, similar])])
+            rows.append(CardRow(hit, rank, card, opener, similar, box))
+        self.card_rows = rows
+        self.cards.children = [r.box for r in rows]
+
+    def _click_open(self, asset_id: str, rank: int, _button: Any = None) -> None:
+        self.open(asset_id, rank=rank)
+
+    def _click_similar(self, asset_id: str, _button: Any = None) -> None:
+        self.similar(asset_id)
+
+    @guarded
+    def open(self, asset_id: str, *, rank: int | None = None) -> Any:
+        """Render the whole asset (sanitised) in the reader pane and log the open."""
+        searcher = self._ensure_ready()
+        asset = searcher.asset(asset_id)
+        self._show_asset(asset)
+        self._log_open(asset_id, rank, "open")
+        return asset
+
+    @guarded
+    def open_path(self, path: str) -> Any:
+        """Open an asset by its path under the playbook root (refuses anything outside it)."""
+        from spmkb.widgets._safe import load_asset_safely
+
+        asset = load_asset_safely(Path(self.settings.playbooks), path, self.settings)
+        self._show_asset(asset)
+        return asset
+
+    def _show_asset(self, asset: Any) -> None:
+        terms = render.query_terms(self.query.value)
+        fresh = asset.freshness(aging_fraction=self.settings.aging_fraction)
+        self.reader.value = render.render_reader(
+            asset, terms=terms, freshness=fresh, lab_link=self.lab_link
+        )
+        self.status.value = render.render_status(f"Opened “{asset.title}”.", "ok")
+
+    @guarded
+    def similar(self, asset_id: str) -> Any:
+        """Replace the cards with assets similar to ``asset_id`` (More like this)."""
+        searcher = self._ensure_ready()
+        start = time.perf_counter()
+        result = searcher.similar(asset_id, k=self.k)
+        self._log_open(asset_id, None, "similar")
+        title = next((r.hit.title for r in self.card_rows if r.hit.id == asset_id), asset_id)
+        self.last_result = result
+        self.results.value = render.render_summary(result, heading=f"like “{title}”")
+        self._show_cards(result.hits, render.query_terms(self.query.value))
+        took = getattr(result, "took_ms", None) or (time.perf_counter() - start) * 1000
+        self.status.value = render.render_status(
+            f"{len(result.hits)} assets like “{title}” in {took:.0f} ms", "ok"
+        )
+        return result
+
+
+__all__ = ["CardRow", "SearchPanel", "guarded", "jupyter_root", "lab_url"]

@@ -1,0 +1,267 @@
+"""Real browser: Chromium (Playwright) drives the search notebook in JupyterLab and in Voila.
+
+Needs Debian's Chromium at /usr/lib/chromium/chromium (``apt-get install -y chromium``) and
+the ``playwright`` Python package (never ``playwright install``). Without them the tests skip,
+unless ``SPMKB_REQUIRE_BROWSER=1`` (CI), where that is a failure. Screenshots go to
+``tests/output/ui/``. Servers run in their own process group and are killed in teardown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+SHOTS = REPO / "tests" / "output" / "ui"
+NOTEBOOK = "find-an-asset.ipynb"
+QUERY = "customer says the price is too high"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WAIT_MS = 240_000  # 2 cores shared with other work: kernels and the model load slowly
+
+
+def _need_browser() -> None:
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"Chromium not found at {CHROMIUM}"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright package is not installed"
+    if problem is None:
+        return
+    if os.environ.get("SPMKB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{problem} and SPMKB_REQUIRE_BROWSER=1")
+    pytest.skip(
+        f"{problem}: run `apt-get install -y chromium` and `pip install playwright` "
+        "(never `playwright install`) to enable the browser tests"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(
+    url: str, headers: dict[str, str], proc: subprocess.Popen, log: Path, timeout: float = 120
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"server not ready after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_dir(built_index, tmp_path_factory: pytest.TempPathFactory):
+    """A Jupyter root holding a copy of the notebook and of the playbooks, plus server env."""
+    _need_browser()
+    base = tmp_path_factory.mktemp("jupyter")
+    root = base / "root"
+    root.mkdir()
+    shutil.copy(REPO / "notebooks" / NOTEBOOK, root / NOTEBOOK)
+    shutil.copytree(built_index.playbooks, root / "playbooks")
+    settings_dir = base / "settings"
+    for plugin, values in {
+        "@jupyterlab/apputils-extension/notification": {
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
+        "@jupyterlab/docmanager-extension/plugin": {"autoStartDefaultKernel": True},
+    }.items():
+        path = settings_dir / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values), encoding="utf-8")
+    env = {
+        **os.environ,
+        "SPMKB_STORE": str(built_index.settings.store),
+        "SPMKB_PLAYBOOKS": str(root / "playbooks"),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "IPYTHONDIR": str(base / "ipython"),
+    }
+    env.pop("SPMKB_JUPYTER_ROOT", None)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return {"root": root, "base": base, "settings": settings_dir, "env": env}
+
+
+@pytest.fixture(scope="session")
+def lab(app_dir) -> Iterator[dict]:
+    """JupyterLab on a free loopback port, serving the temp root."""
+    port, token = _free_port(), uuid.uuid4().hex
+    base = app_dir["base"]
+    log = base / "lab.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={app_dir['root']}",
+        f"--LabApp.user_settings_dir={app_dir['settings']}",
+        f"--LabApp.workspaces_dir={base / 'workspaces'}",
+    ]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            cmd,
+            env=app_dir["env"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=app_dir["root"],
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(f"{url}/api/status", {"Authorization": f"token {token}"}, proc, log)
+        yield {"url": url, "token": token, "log": log}
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def voila(app_dir) -> Iterator[dict]:
+    """A standalone Voila app serving the search notebook."""
+    port = _free_port()
+    log = app_dir["base"] / "voila.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(app_dir["root"] / NOTEBOOK),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+    ]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            cmd,
+            env=app_dir["env"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=app_dir["root"],
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(f"{url}/voila/static/voila.js", {}, proc, log)
+        yield {"url": url, "log": log}
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright."""
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _search_and_open(page, name: str) -> None:
+    """Type the query, wait for cards, open the first one and check the reader pane."""
+    box = page.locator(".widget-text input").first
+    box.wait_for(timeout=WAIT_MS)
+    box.fill(QUERY)
+    box.press("Enter")
+    cards = page.locator(".spmkb-card")
+    cards.first.wait_for(timeout=WAIT_MS)  # the first search waits for the model
+    assert cards.count() >= 3
+    assert "price" in page.locator(".spmkb-card mark").first.inner_text().lower()
+    page.screenshot(path=str(SHOTS / f"{name}-results.png"), full_page=True)
+    title = page.locator(".spmkb-card .spmkb-title").first.inner_text().split(". ", 1)[1]
+    page.locator("button.jupyter-button", has_text="Open").first.click()
+    reader = page.locator(".spmkb-reader")
+    reader.wait_for(timeout=60_000)
+    assert title in page.locator(".spmkb-reader-title").inner_text()
+    assert len(reader.inner_text()) > 200
+    page.screenshot(path=str(SHOTS / f"{name}-reader.png"), full_page=True)
+
+
+def test_jupyterlab_run_all_then_search_and_open(lab, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=WAIT_MS)
+        kernel = page.locator(".jp-StatusBar-TextItem[title^='Change kernel']")
+        kernel.filter(has_text="Idle").wait_for(timeout=WAIT_MS)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator("li[data-command='runmenu:run-all']").click()
+        _search_and_open(page, "lab")
+        link = page.locator(".spmkb-card a.spmkb-lab-link").first
+        assert link.get_attribute("href").startswith("/lab/tree/playbooks/")
+    except Exception:
+        page.screenshot(path=str(SHOTS / "lab-failure.png"), full_page=True)
+        print(lab["log"].read_text()[-3000:])
+        raise
+    finally:
+        page.close()
+
+
+def test_voila_app_shows_no_code_and_searches(voila, browser) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(voila["url"] + "/", timeout=WAIT_MS)
+        _search_and_open(page, "voila")
+        content = page.content()
+        assert "SearchPanel(" not in content and "playbooks = None" not in content
+        assert page.locator(".cm-editor, .CodeMirror, .jp-CodeMirrorEditor").count() == 0
+        assert page.locator(".spmkb-card a.spmkb-lab-link").count() == 0  # no /lab under Voila
+    except Exception:
+        page.screenshot(path=str(SHOTS / "voila-failure.png"), full_page=True)
+        print(voila["log"].read_text()[-3000:])
+        raise
+    finally:
+        page.close()
