@@ -33,10 +33,11 @@ sample: setup
 lab: sample
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1
 
-## app: serve the asset-search notebook as a no-code web app (Voila) on 127.0.0.1:$(PORT)
+## app: serve the asset-search notebook as a no-code web app (Voila, no code cells) on 127.0.0.1:$(PORT)
 app: setup
 	@test -d $(STORE)/chroma || $(MAKE) sample
 	@echo "spmkb search app: http://127.0.0.1:$(PORT)/"
+	SPMKB_STORE="$${SPMKB_STORE:-$(CURDIR)/$(STORE)}" SPMKB_PLAYBOOKS="$${SPMKB_PLAYBOOKS:-$(CURDIR)/playbooks}" \
 	$(BIN)/voila notebooks/find-an-asset.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(PORT) --Voila.port_retries=0
 
 ## test: set up and run the whole test suite (lint, unit, integration, notebooks, browser)

@@ -11,7 +11,7 @@ Wall-clock and CPU-time (``time.process_time``) figures are both printed: on a s
 busy machine the CPU-time ratios are the fairer comparison.
 
 The handbook is copied to a temporary folder (step 4 edits the copy; shared data is never
-modified). Run: ``.venv/bin/python bench/bench_index.py [--playbooks DIR] [--json]``
+modified). Run: ``.venv/bin/python bench/bench_index.py [--playbooks DIR] [--files N] [--json]``
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--playbooks", type=Path, default=DEFAULT)
     parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--files", type=int, default=0, help="only the first N files (0 = all)")
     args = parser.parse_args()
     if not args.playbooks.is_dir():
         print(f"{args.playbooks} is absent: nothing to benchmark", file=sys.stderr)
@@ -57,6 +58,9 @@ def main() -> int:
     try:
         root = tmp / "playbooks"
         shutil.copytree(args.playbooks.resolve(), root)
+        if args.files:
+            for extra in sorted(p for p in root.rglob("*") if p.is_file())[args.files :]:
+                extra.unlink()
         settings = load_settings(
             {"playbooks": str(root), "store": str(tmp / "store")}, cwd=tmp, environ={}
         )

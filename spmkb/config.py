@@ -136,6 +136,20 @@ SETTINGS: tuple[Setting, ...] = (
         "SPMKB_MODEL",
     ),
     Setting(
+        "embed_backend",
+        "torch",
+        "Embedding backend: torch, onnx, onnx-int8 or static (see docs/performance.md).",
+        "str",
+        "SPMKB_EMBED_BACKEND",
+    ),
+    Setting(
+        "embed_max_seq_length",
+        None,
+        "Tokens read per section (default: the model's 256); 128 with section_max_words = 90 is faster.",
+        "int",
+        "SPMKB_EMBED_MAX_SEQ_LENGTH",
+    ),
+    Setting(
         "embed_batch_size", 32, "Sections embedded per batch.", "int", "SPMKB_EMBED_BATCH_SIZE"
     ),
     Setting(
@@ -197,6 +211,8 @@ class Settings:
     chroma_url: str | None = None
     collection: str = "spmkb-assets"
     model: str | None = None
+    embed_backend: str = "torch"
+    embed_max_seq_length: int | None = None
     embed_batch_size: int = 32
     section_max_words: int = 220
     section_min_words: int = 25

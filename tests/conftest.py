@@ -26,7 +26,9 @@ def repo_root() -> Path:
 def shared_data() -> Path:
     """``../shared/data`` (third-party corpora and CRM exports); skips when absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"{SHARED_DATA} is absent: the shared third-party data sets are not in this clone")
+        pytest.skip(
+            f"{SHARED_DATA} is absent: the shared third-party data sets are not in this clone"
+        )
     return SHARED_DATA
 
 

@@ -92,6 +92,9 @@ def search_cmd(
         k=k,
         mode=mode,
     )
+    from spmkb.search.log import try_log_search
+
+    try_log_search(settings, result, "cli")  # feeds `spmkb gaps`; never fails the search
     if as_json:
         emit_json(result.to_dict())
         return

@@ -80,7 +80,7 @@ def iter_candidates(root: Path) -> tuple[list[str], dict[str, str]]:
 def load_library(root: Path, settings: Settings | None = None) -> Library:
     """Load every asset below ``root``; bad files are skipped and reported, the rest load."""
     settings = settings or Settings()
-    root = Path(root)
+    root = Path(root).resolve()
     lib = Library(root=root)
     if not root.is_dir():
         raise ContentError(

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from spmkb.config import Settings
+from spmkb.content.fences import FenceTracker
 from spmkb.content.library import Library, load_library
 from spmkb.content.model import Asset
 from spmkb.content.parse import MARKDOWN_SUFFIXES
@@ -34,7 +35,6 @@ PROMOTED: frozenset[str] = frozenset({"vocabulary", "duplicate-id"})
 
 FRESHNESS_ORDER: tuple[str, ...] = ("fresh", "aging", "stale", "unknown")
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INLINE_CODE = re.compile(r"`+[^`]*`+")
 _LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(<[^>]*>|[^)\s]+)(?:\s+[\"'(][^)]*)?\s*\)")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)")
@@ -137,17 +137,9 @@ def iter_links(body: str) -> list[tuple[int, str]]:
     Fenced and inline code are ignored.
     """
     out: list[tuple[int, str]] = []
-    fence: str | None = None
+    fences = FenceTracker()
     for i, line in enumerate(body.split("\n")):
-        m = _FENCE.match(line)
-        if m:
-            mark = m.group(1)
-            if fence is None:
-                fence = mark[0] * 3
-            elif mark.startswith(fence):
-                fence = None
-            continue
-        if fence is not None or ("](" not in line and "]:" not in line):
+        if fences.in_code(line) or ("](" not in line and "]:" not in line):
             continue
         text = _INLINE_CODE.sub("", line)
         for link in _LINK.finditer(text):

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from spmkb.config import Settings
+from spmkb.content.fences import FenceTracker
 from spmkb.content.fields import normalise_term
 from spmkb.content.frontmatter import validate_front_matter
 from spmkb.content.model import Asset
@@ -28,7 +29,6 @@ MARKDOWN_SUFFIXES: tuple[str, ...] = (".html.md.erb", ".md.erb", ".html.md", ".m
 #: Files at the root of the playbook folder that document the folder and are not assets.
 ROOT_DOCS: frozenset[str] = frozenset({"readme.md", "readme.markdown"})
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _ERB = re.compile(r"<%.*?%>", re.DOTALL)
 _HEADER_ID = re.compile(r"\s*\{#[^}\n]*\}\s*$")
@@ -110,17 +110,9 @@ def _humanise(rel_path: str) -> str:
 def first_heading(body: str) -> str | None:
     """Text of the first H1 (else the first heading of any level) outside code fences."""
     found: str | None = None
-    fence: str | None = None
+    fences = FenceTracker()
     for line in body.splitlines():
-        m = _FENCE.match(line)
-        if m:
-            mark = m.group(1)
-            if fence is None:
-                fence = mark[0] * 3
-            elif mark.startswith(fence):
-                fence = None
-            continue
-        if fence is not None:
+        if fences.in_code(line):
             continue
         h = _ATX.match(line)
         if h:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from spmkb.content.fences import FenceTracker
 from spmkb.content.model import Asset, Section
 from spmkb.content.parse import clean_heading
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 #: Bump when the sectioning rules change: the search index re-embeds everything.
 CHUNKER_VERSION = "2"
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _IAL = re.compile(r"\{:[^}\n]*\}")
 _TOC_ITEM = re.compile(r"^\s*[-*+]\s+TOC\s*$")
 _HEADER_ID = re.compile(r"[ \t]*\{#[^}\n]*\}[ \t]*$")
@@ -49,7 +49,7 @@ def clean_lines(body: str) -> list[str]:
     point at file lines. Fenced code is left untouched.
     """
     lines = body.split("\n")
-    fence: str | None = None
+    fences = FenceTracker()
     comment = False
     for i, line in enumerate(lines):
         if comment:
@@ -58,15 +58,7 @@ def clean_lines(body: str) -> list[str]:
                 continue
             comment = False
             lines[i] = line = line.split("-->", 1)[1]
-        m = _FENCE.match(line)
-        if m:
-            mark = m.group(1)
-            if fence is None:
-                fence = mark[0] * 3
-            elif mark.startswith(fence):
-                fence = None
-            continue
-        if fence is not None:
+        if fences.in_code(line):
             continue
         if "<!--" in line:
             line = _COMMENT.sub("", line)

@@ -48,6 +48,7 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
+    """Import a public name on first use."""
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'spmkb.deals' has no attribute {name!r}")

@@ -309,15 +309,23 @@ def _activities(
     return pd.concat(parts, ignore_index=True)
 
 
+QUOTA_STRETCH = 1.10
+
+
 def _quotas(opps: pd.DataFrame, reps: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     """Quarterly quotas: a tenured rep's quota is their team's average quarterly bookings."""
     from spmkb.deals.periods import period_of
 
-    won = opps[opps["status"] == "won"]
+    # Typical bookings are learnt after the first two quarters (while the pipeline fills up,
+    # bookings are low) and quotas are set 10 % above them, as a growing company would.
+    won = opps[
+        (opps["status"] == "won")
+        & (opps["close_date"] >= pd.Timestamp(start) + pd.Timedelta(days=183))
+    ]
     q = won["close_date"].dt.year.astype(str) + "-Q" + won["close_date"].dt.quarter.astype(str)
     team = won["rep"].map(dict(zip(reps["rep"], reps["team"], strict=True)))
     per = won.assign(q=q, team=team).groupby(["team", "rep", "q"])["amount"].sum()
-    team_typical = per.groupby(level="team").mean()
+    team_typical = per.groupby(level="team").mean() * QUOTA_STRETCH
     rows = []
     p, last = period_of(start, "quarter"), period_of(end, "quarter")
     while p <= last:

@@ -29,7 +29,11 @@ STATUSES: tuple[str, ...] = (WON, LOST, OPEN)
 OPPORTUNITY_COLUMNS: dict[str, tuple[str, bool, str]] = {
     "id": ("str", True, "Unique opportunity id."),
     "rep": ("str", True, "Owner: the sales rep's name."),
-    "stage": ("str", True, "Current (open) or last reached (closed) pipeline stage, canonical name."),
+    "stage": (
+        "str",
+        True,
+        "Current (open) or last reached (closed) pipeline stage, canonical name.",
+    ),
     "status": ("str", True, "won, lost or open."),
     "amount": ("float", True, "Deal value (>= 0) in the workspace currency."),
     "created": ("date", True, "Date the opportunity was created."),
@@ -85,7 +89,9 @@ def empty_frame(table: str) -> pd.DataFrame:
     cols = TABLES[table]
     data: dict[str, pd.Series] = {}
     for name, (kind, _req, _desc) in cols.items():
-        dtype = {"str": "string", "float": "float64", "int": "Int64", "date": "datetime64[ns]"}[kind]
+        dtype = {"str": "string", "float": "float64", "int": "Int64", "date": "datetime64[ns]"}[
+            kind
+        ]
         data[name] = pd.Series([], dtype=dtype)
     return pd.DataFrame(data)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import numpy as np
 
 from spmkb.errors import ModelError
 
+QUERY_CACHE = 512  # query embeddings kept per embedder (LRU)
 _CACHE: dict[str, Embedder] = {}
 _ERRORS: dict[str, ModelError] = {}
 _THREADS: dict[str, threading.Thread] = {}
@@ -55,6 +58,7 @@ class Embedder:
         self.dim = int(get_dim())
         self.batch_size = batch_size
         self._encode_lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def encode(
         self,
@@ -89,15 +93,61 @@ class Embedder:
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        """Embed one query string; returns a 1-D normalised vector."""
+        """Embed one query string (1-D normalised vector); the last queries are cached.
+
+        A widget re-runs the same query whenever a filter changes: the cache
+        (:data:`QUERY_CACHE` entries, LRU) makes those re-runs skip the model.
+        """
         with self._encode_lock:
-            vec = self._model.encode(
-                [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-            )
-        return np.asarray(vec[0], dtype=np.float32)
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached
+            with _single_thread():
+                vec = self._model.encode(
+                    [text],
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            out = np.asarray(vec[0], dtype=np.float32)
+            out.flags.writeable = False
+            self._queries[text] = out
+            if len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return out
+
+    def clear_query_cache(self) -> None:
+        """Forget cached query embeddings (benchmarks measure uncached queries)."""
+        with self._encode_lock:
+            self._queries.clear()
 
     def __repr__(self) -> str:
         return f"Embedder(name={self.name!r}, dim={self.dim})"
+
+
+@contextmanager
+def _single_thread() -> Iterator[None]:
+    """Run torch on one intra-op thread for the duration (restored afterwards).
+
+    One short query gains nothing from a second thread, and on a busy machine the
+    threads' spin-waiting made a query ~20x slower (measured: 1 s vs 57 ms at load 13).
+    Callers hold the embedder's lock, so no batch encode runs meanwhile.
+    """
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    if before != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if before != 1:
+            torch.set_num_threads(before)
 
 
 def load_model(path: str) -> Any:
@@ -128,24 +178,60 @@ def load_model(path: str) -> Any:
         ) from exc
 
 
-def get_embedder(model: str | None = None, *, batch_size: int = 32) -> Embedder:
+def get_embedder(
+    model: str | None = None,
+    *,
+    batch_size: int = 32,
+    backend: str | None = None,
+    store: Path | str | None = None,
+    max_seq_length: int | None = None,
+) -> Embedder:
     """Return the process-wide :class:`Embedder` for ``model`` (default: packaged model).
 
+    ``backend`` (torch, onnx, onnx-int8, static) and ``max_seq_length`` select a faster path;
+    artefacts a backend needs are produced from the model once and cached under ``store``.
     Thread-safe: concurrent callers wait for one load.
     """
+    from spmkb.search.backends import DEFAULT_BACKEND, check_backend
+
     path = resolve_model(model)
-    emb = _CACHE.get(path)
+    backend = check_backend(backend) or DEFAULT_BACKEND
+    key = (
+        path
+        if backend == DEFAULT_BACKEND and not max_seq_length
+        else f"{path}::{backend}::{max_seq_length}"
+    )
+    emb = _CACHE.get(key)
     if emb is not None:
         return emb
     with _LOCK:
-        lock = _LOAD_LOCKS.setdefault(path, threading.Lock())
+        lock = _LOAD_LOCKS.setdefault(key, threading.Lock())
     with lock:
-        emb = _CACHE.get(path)
+        emb = _CACHE.get(key)
         if emb is None:
-            emb = Embedder(load_model(path), path, batch_size=batch_size)
-            _CACHE[path] = emb
-            _ERRORS.pop(path, None)
+            if key == path:
+                st_model = load_model(path)
+            else:
+                from spmkb.search.backends import load_backend
+
+                st_model = load_backend(backend, path, store, max_seq_length=max_seq_length)
+            emb = Embedder(st_model, path, batch_size=batch_size)
+            if key != path:
+                emb.name += f"+{backend}" + (f"@{max_seq_length}" if max_seq_length else "")
+            _CACHE[key] = emb
+            _ERRORS.pop(key, None)
     return emb
+
+
+def embedder_for(settings: Any) -> Embedder:
+    """The embedder a workspace's settings ask for (model, backend, sequence length, batch)."""
+    return get_embedder(
+        settings.model,
+        batch_size=settings.embed_batch_size,
+        backend=settings.embed_backend,
+        store=settings.store,
+        max_seq_length=settings.embed_max_seq_length,
+    )
 
 
 def start_loading(model: str | None = None) -> threading.Thread:

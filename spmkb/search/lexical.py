@@ -165,7 +165,11 @@ def strip_markdown(text: str) -> str:
 
 def snippet(text: str, query: str, width: int = 300) -> str:
     """A ~``width``-char excerpt of ``text`` (Markdown stripped) around the first query term."""
-    plain = strip_markdown(text)
+    return excerpt(strip_markdown(text), query, width)
+
+
+def excerpt(plain: str, query: str, width: int = 300) -> str:
+    """A ~``width``-char window of plain text around the first query term, with ellipses."""
     if len(plain) <= width:
         return plain
     terms = sorted({t for t in tokenize(query) if len(t) > 1}, key=len, reverse=True)

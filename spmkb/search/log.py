@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sqlite3
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spmkb.errors import StorageError
@@ -59,6 +62,18 @@ POOR_RESULTS = 3
 FEW_ASSETS = 2
 
 
+_CONNECTIONS: dict[tuple[str, int], sqlite3.Connection] = {}
+
+
+def _connect(settings: Settings) -> sqlite3.Connection:
+    """A connection to the workspace database, opened (and checked) once per thread."""
+    key = (str(Path(settings.db_path).resolve()), threading.get_ident())
+    conn = _CONNECTIONS.get(key)
+    if conn is None or not Path(key[0]).exists():
+        conn = _CONNECTIONS[key] = connect(settings.db_path)
+    return conn
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -85,17 +100,14 @@ def log_search(
         float(result.took_ms),
         json.dumps([h.id for h in result.hits]),
     )
-    conn = connect(settings.db_path)
-    try:
-        with transaction(conn):
-            cur = conn.execute(
-                "INSERT INTO search_log (ts, session, source, query, norm_query, filters, mode, "
-                "results, took_ms, top_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            return int(cur.lastrowid or 0)
-    finally:
-        conn.close()
+    conn = _connect(settings)
+    with transaction(conn):
+        cur = conn.execute(
+            "INSERT INTO search_log (ts, session, source, query, norm_query, filters, mode, "
+            "results, took_ms, top_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
+    return int(cur.lastrowid or 0)
 
 
 def try_log_search(
@@ -120,17 +132,14 @@ def log_open(
     action: str = "open",
 ) -> int:
     """Record that a result was opened (``action``: open, similar, lab); return the row id."""
-    conn = connect(settings.db_path)
-    try:
-        with transaction(conn):
-            cur = conn.execute(
-                "INSERT INTO search_open (ts, session, source, search_id, asset_id, rank, action) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (_now(), session, source, search_id, asset_id, rank, action),
-            )
-            return int(cur.lastrowid or 0)
-    finally:
-        conn.close()
+    conn = _connect(settings)
+    with transaction(conn):
+        cur = conn.execute(
+            "INSERT INTO search_open (ts, session, source, search_id, asset_id, rank, action) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (_now(), session, source, search_id, asset_id, rank, action),
+        )
+    return int(cur.lastrowid or 0)
 
 
 def read_searches(settings: Settings) -> pd.DataFrame:

@@ -28,8 +28,8 @@ import numpy as np
 
 from spmkb.config import Settings, load_settings
 from spmkb.errors import NotFoundError, SearchError, suggest
-from spmkb.search.embed import Embedder, get_embedder
-from spmkb.search.lexical import LexicalIndex, snippet, tokenize
+from spmkb.search.embed import Embedder, embedder_for
+from spmkb.search.lexical import LexicalIndex, excerpt, strip_markdown, tokenize
 from spmkb.search.model import Hit, SearchResult
 from spmkb.search.store import Store, where_clause
 from spmkb.search.sync import expected_signature, normalise_value
@@ -156,6 +156,7 @@ class Searcher:
         self.pos = {i: n for n, i in enumerate(ids)}
         self.lexical = LexicalIndex(docs)
         self._masks: dict[tuple[str, str], np.ndarray] = {}
+        self._plain: dict[int, str] = {}
         self._facets = {facet: sorted(self._values(key)) for facet, key in FACETS.items()}
         self._known = {key: self._values(key) for key in FILTER_KEYS.values()}
         self._checked = time.monotonic()
@@ -186,9 +187,7 @@ class Searcher:
     def embedder(self) -> Embedder:
         """The embedder (loaded on first semantic query)."""
         if self._embedder is None:
-            self._embedder = get_embedder(
-                self.settings.model, batch_size=self.settings.embed_batch_size
-            )
+            self._embedder = embedder_for(self.settings)
         return self._embedder
 
     # -- filters -----------------------------------------------------------------------
@@ -326,15 +325,17 @@ class Searcher:
 
     def _hit(self, p: int, score: float, query: str, matched: int) -> Hit:
         meta = self.metas[p]
-        doc = self.docs[p]
-        body = doc[int(meta.get("offset", 0)) :] or doc
+        plain = self._plain.get(p)
+        if plain is None:  # stripping Markdown is the costly part of a snippet: keep it
+            doc = self.docs[p]
+            plain = self._plain[p] = strip_markdown(doc[int(meta.get("offset", 0)) :] or doc)
         return Hit(
             id=str(meta["asset_id"]),
             title=str(meta.get("title", "")),
             type=str(meta.get("type", "")),
             path=str(meta["path"]),
             section=str(meta.get("heading") or meta.get("title", "")),
-            snippet=snippet(body, query),
+            snippet=excerpt(plain, query),
             score=round(float(score), 6),
             freshness=freshness_of(meta, self.settings.aging_fraction),
             stages=list(meta.get("stages", [])),

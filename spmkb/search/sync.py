@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from spmkb.config import Settings
-from spmkb.search.embed import Embedder, get_embedder, resolve_model
+from spmkb.search.embed import Embedder, embedder_for, resolve_model
 from spmkb.search.store import Store
 
 #: Bump when the stored record layout (ids, documents, metadata keys) changes.
@@ -101,7 +101,12 @@ def chunker_signature(settings: Settings) -> str:
 def model_name(settings: Settings) -> str:
     """Name recorded for the embedding model (folder name of its path)."""
     path = resolve_model(settings.model)
-    return Path(path.rstrip("/")).name or path
+    name = Path(path.rstrip("/")).name or path
+    if settings.embed_backend not in ("", "torch"):
+        name += f"+{settings.embed_backend}"
+    if settings.embed_max_seq_length:
+        name += f"@{settings.embed_max_seq_length}"
+    return name
 
 
 def expected_signature(settings: Settings, dim: int | None = None) -> dict[str, Any]:
@@ -192,7 +197,7 @@ def index_library(
             summary.rebuilt = mismatch
             store.drop()
     if store.get() is None:
-        embedder = embedder or get_embedder(settings.model, batch_size=settings.embed_batch_size)
+        embedder = embedder or embedder_for(settings)
         store.create({**expected_signature(settings, embedder.dim), "updated": time.time()})
 
     records: list[Record] = []
@@ -228,9 +233,10 @@ def index_library(
             [r.metadata for r in reuse],
         )
     if fresh:
-        embedder = embedder or get_embedder(settings.model, batch_size=settings.embed_batch_size)
-        _embed_and_write(store, embedder, fresh, settings.embed_batch_size, progress)
-        summary.embedded = len(fresh)
+        embedder = embedder or embedder_for(settings)
+        summary.embedded = _embed_and_write(
+            store, embedder, fresh, settings.embed_batch_size, progress
+        )
     summary.reused = summary.sections - summary.embedded
     if stale:
         store.delete(stale)
@@ -244,11 +250,17 @@ def index_library(
 
 def _embed_and_write(
     store: Store, embedder: Embedder, records: list[Record], batch_size: int, progress: bool
-) -> None:
-    """Embed ``records`` longest first in rounds, writing each round as it completes."""
+) -> int:
+    """Embed each distinct text once, longest first, writing each round as it completes.
+
+    Returns how many texts were embedded (sections with identical text share one vector).
+    """
     from tqdm.auto import tqdm
 
-    ordered = sorted(records, key=lambda r: -len(r.document))
+    groups: dict[str, list[Record]] = {}
+    for rec in records:
+        groups.setdefault(rec.hash, []).append(rec)
+    ordered = sorted(groups.values(), key=lambda g: -len(g[0].document))
     with tqdm(
         total=len(ordered),
         desc="Embedding",
@@ -260,11 +272,13 @@ def _embed_and_write(
         for start in range(0, len(ordered), EMBED_CHUNK):
             chunk = ordered[start : start + EMBED_CHUNK]
             vectors = embedder.encode(
-                [r.document for r in chunk], batch_size=batch_size, on_batch=bar.update
+                [g[0].document for g in chunk], batch_size=batch_size, on_batch=bar.update
             )
+            rows = [(rec, vec) for g, vec in zip(chunk, vectors, strict=True) for rec in g]
             store.upsert(
-                [r.id for r in chunk],
-                vectors,
-                [r.document for r in chunk],
-                [r.metadata for r in chunk],
+                [r.id for r, _ in rows],
+                np.asarray([v for _, v in rows], dtype=np.float32),
+                [r.document for r, _ in rows],
+                [r.metadata for r, _ in rows],
             )
+    return len(ordered)

@@ -104,19 +104,23 @@ FRESHNESS_BADGES: dict[str, tuple[str, str, str]] = {
 }
 
 
+_CLEANER: Any = None
+
+
 def clean_html(fragment: str) -> str:
     """Sanitise an HTML fragment with the widgets' allowlist (safe tags, styles and links only)."""
-    import nh3
+    global _CLEANER
+    if _CLEANER is None:
+        import nh3
 
-    tags = set(nh3.ALLOWED_TAGS) | {"mark", "span", "div", "p", "section"}
-    return nh3.clean(
-        fragment,
-        tags=tags,
-        clean_content_tags={"script", "style"},
-        attributes=_ATTRS,
-        filter_style_properties=_STYLE_PROPS,
-        url_schemes={"http", "https", "mailto"},
-    )
+        _CLEANER = nh3.Cleaner(
+            tags=set(nh3.ALLOWED_TAGS) | {"mark", "span", "div", "p", "section"},
+            clean_content_tags={"script", "style"},
+            attributes=_ATTRS,
+            filter_style_properties=_STYLE_PROPS,
+            url_schemes={"http", "https", "mailto"},
+        )
+    return _CLEANER.clean(fragment)
 
 
 def markdown_html(text: str) -> str:
@@ -170,8 +174,12 @@ def _chip(text: str, colour: str = "#1f4e79", background: str = "#e3edf7") -> st
 
 def render_freshness(freshness: str) -> str:
     """A coloured badge for fresh / aging / stale / unknown (stale is red and says so)."""
+    return clean_html(_freshness(freshness))
+
+
+def _freshness(freshness: str) -> str:
     label, colour, background = FRESHNESS_BADGES.get(freshness, FRESHNESS_BADGES["unknown"])
-    return clean_html(
+    return (
         f'<span class="spmkb-freshness spmkb-{html.escape(freshness)}" style="background:{background};'
         f'color:{colour};border-radius:4px;padding:0 6px;font-size:0.85em;font-weight:bold">'
         f"{html.escape(label)}</span>"
@@ -209,7 +217,7 @@ def render_card(
         f'<div class="spmkb-card" data-id="{html.escape(hit.id)}" style="border:1px solid #d0d7de;'
         f'border-radius:6px;padding:6px 10px;margin:2px 0">'
         f'<div><strong class="spmkb-title">{number}{html.escape(hit.title)}</strong> '
-        f"{_chip(hit.type, '#333333', '#e8e8e8')} {render_freshness(hit.freshness)}</div>"
+        f"{_chip(hit.type, '#333333', '#e8e8e8')} {_freshness(hit.freshness)}</div>"
         f'<div class="spmkb-stages" style="margin:2px 0">{stages}{extra}{competitors}</div>'
         + (
             f'<div class="spmkb-heading" style="color:#555;font-size:0.9em">§ {heading}{more}</div>'
@@ -307,7 +315,7 @@ def render_reader(
     stages = "".join(_chip(s) for s in asset.stages)
     meta = [f"{_chip(asset.type, '#333333', '#e8e8e8')}"]
     fresh = freshness or asset.freshness()
-    meta.append(render_freshness(fresh))
+    meta.append(_freshness(fresh))
     if asset.owner:
         meta.append(f"owner: {html.escape(str(asset.owner))}")
     if asset.reviewed:

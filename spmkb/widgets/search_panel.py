@@ -140,6 +140,7 @@ class SearchPanel:
         self.last_result: Any | None = None
         self.last_search_id: int | None = None
         self.card_rows: list[CardRow] = []
+        self._pool: list[CardRow] = []
         self._root: tuple[Path | None, str] = (Path.cwd().resolve(), "/")
         self._load_error: BaseException | None = None
 
@@ -303,34 +304,40 @@ class SearchPanel:
         except (SpmkbError, OSError):  # never let the log break reading
             log.warning("open not logged", exc_info=True)
 
+    def _row(self, index: int) -> CardRow:
+        """Card row ``index``, created once and reused by later searches (no widget churn)."""
+        while len(self._pool) <= index:
+            i = len(self._pool)
+            card = w.HTML("")
+            opener = w.Button(description="Open", icon="book-open", layout=w.Layout(width="auto"))
+            similar = w.Button(
+                description="More like this", icon="clone", layout=w.Layout(width="auto")
+            )
+            opener.on_click(functools.partial(self._click_open, i))
+            similar.on_click(functools.partial(self._click_similar, i))
+            box = w.VBox([card, w.HBox([opener, similar])])
+            self._pool.append(CardRow(None, i + 1, card, opener, similar, box))
+        return self._pool[index]
+
     def _show_cards(self, hits: list[Any], terms: list[str]) -> None:
         rows = []
-        for rank, hit in enumerate(hits, 1):
-            card = w.HTML(render.render_card(hit, terms, rank=rank, lab_link=self.lab_link))
-            opener = w.Button(
-                description="Open",
-                icon="book-open",
-                tooltip=f"Read {hit.title}",
-                layout=w.Layout(width="auto"),
-            )
-            similar = w.Button(
-                description="More like this",
-                icon="clone",
-                tooltip=f"Assets similar to {hit.title}",
-                layout=w.Layout(width="auto"),
-            )
-            opener.on_click(functools.partial(self._click_open, hit.id, rank))
-            similar.on_click(functools.partial(self._click_similar, hit.id))
-            box = w.VBox([card, w.HBox([opener, similar])])
-            rows.append(CardRow(hit, rank, card, opener, similar, box))
+        for i, hit in enumerate(hits):
+            row = self._row(i)
+            row.hit = hit
+            row.html.value = render.render_card(hit, terms, rank=i + 1, lab_link=self.lab_link)
+            row.open_button.tooltip = f"Read {hit.title}"
+            row.similar_button.tooltip = f"Assets similar to {hit.title}"
+            rows.append(row)
         self.card_rows = rows
-        self.cards.children = [r.box for r in rows]
+        boxes = tuple(r.box for r in rows)
+        if self.cards.children != boxes:
+            self.cards.children = boxes
 
-    def _click_open(self, asset_id: str, rank: int, _button: Any = None) -> None:
-        self.open(asset_id, rank=rank)
+    def _click_open(self, index: int, _button: Any = None) -> None:
+        self.open(self._pool[index].hit.id, rank=index + 1)
 
-    def _click_similar(self, asset_id: str, _button: Any = None) -> None:
-        self.similar(asset_id)
+    def _click_similar(self, index: int, _button: Any = None) -> None:
+        self.similar(self._pool[index].hit.id)
 
     @guarded
     def open(self, asset_id: str, *, rank: int | None = None) -> Any:

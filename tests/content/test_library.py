@@ -202,3 +202,16 @@ def test_max_file_bytes_comes_from_settings(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("# A\n\n" + "x" * 200, encoding="utf-8")
     lib = load_library(tmp_path, Settings(max_file_bytes=100))
     assert lib.assets == [] and "too large" in lib.skipped["a.md"]
+
+
+def test_a_relative_root_loads_like_an_absolute_one(tmp_path, monkeypatch) -> None:
+    from spmkb.content import load_library
+
+    (tmp_path / "pb").mkdir()
+    (tmp_path / "pb" / "a.md").write_text(
+        "---\ntitle: A\ntype: playbook\nowner: x\n---\n# A\n\nBody text.\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    lib = load_library("pb")
+    assert [a.id for a in lib.assets] == ["a"]
+    assert not lib.errors

@@ -108,12 +108,34 @@ def test_artefacts_are_cached_and_reused(backend_store: Path, embedder) -> None:
 
 
 @pytest.mark.slow
-def test_static_backend_ranks_like_torch(backend_store: Path, embedder) -> None:
+def test_static_backend_finds_each_text_from_its_opening(backend_store: Path, embedder) -> None:
     model = load_backend("static", embedder.path, backend_store)
     table = model_cache_dir(backend_store, embedder.path) / "static.npy"
     mtime = table.stat().st_mtime_ns
     docs = model.encode(TEXTS, normalize_embeddings=True)
-    query = model.encode(["customer says the price is too high"], normalize_embeddings=True)[0]
-    assert int(np.argmax(docs @ query)) == 0  # the price-objection text
+    queries = model.encode([" ".join(t.split()[:6]) for t in TEXTS], normalize_embeddings=True)
+    assert docs.shape == (len(TEXTS), model.get_sentence_embedding_dimension())
+    np.testing.assert_allclose(np.linalg.norm(docs, axis=1), 1.0, rtol=1e-5)
+    assert list(np.argmax(queries @ docs.T, axis=1)) == list(range(len(TEXTS)))
     load_backend("static", embedder.path, backend_store)
     assert table.stat().st_mtime_ns == mtime
+
+
+def test_settings_select_the_backend_and_change_the_index_signature(tmp_path) -> None:
+    from spmkb.config import load_settings
+    from spmkb.errors import ConfigError
+    from spmkb.search.embed import embedder_for
+    from spmkb.search.sync import model_name
+
+    base = load_settings(cwd=tmp_path, environ={})
+    fast = load_settings(
+        cwd=tmp_path,
+        environ={"SPMKB_EMBED_BACKEND": "onnx-int8", "SPMKB_EMBED_MAX_SEQ_LENGTH": "128"},
+    )
+    assert fast.embed_backend == "onnx-int8"
+    assert model_name(fast) == model_name(base) + "+onnx-int8@128"  # a switch rebuilds the index
+    bad = load_settings(cwd=tmp_path, environ={"SPMKB_EMBED_BACKEND": "onxx"})
+    with pytest.raises(ConfigError) as exc:
+        embedder_for(bad)
+    assert exc.value.field == "embed_backend"
+    assert "onnx" in str(exc.value)

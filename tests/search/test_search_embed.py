@@ -45,3 +45,12 @@ def test_background_load_records_error(tmp_path) -> None:
     assert not embed.is_loaded(path)
     err = embed.loading_error(path)
     assert isinstance(err, ModelError) and "not found" in str(err)
+
+
+def test_query_embeddings_are_cached(embedder) -> None:
+    embedder.clear_query_cache()
+    first = embedder.encode_query("deal desk approval")
+    assert np.allclose(first, embedder.encode(["deal desk approval"])[0], atol=1e-5)
+    assert embedder.encode_query("deal desk approval") is first
+    embedder.clear_query_cache()
+    assert embedder.encode_query("deal desk approval") is not first

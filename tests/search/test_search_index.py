@@ -36,8 +36,10 @@ def test_first_index_embeds_every_section(built_index) -> None:
 def test_nothing_changed_embeds_nothing(indexed_workspace, embedder) -> None:
     workspace = indexed_workspace
     first = index_library(workspace.settings, embedder=embedder)
+    stamp = Store(workspace.settings).signature()["updated"]
     again = index_library(workspace.settings, embedder=embedder)
     assert again.embedded == 0 and again.removed == 0
+    assert Store(workspace.settings).signature()["updated"] == stamp  # nothing rewritten
     assert again.reused == first.sections == again.sections
     assert again.rebuilt is None
 
