@@ -137,6 +137,7 @@ def execute(
             progress_bar=False,
             cwd=str(out.parent),
             kernel_name="python3",
+            execution_timeout=300,  # a lost kernel message fails the review instead of hanging
             **extra,
         )
     except Exception as exc:  # PapermillExecutionError carries the failing cell

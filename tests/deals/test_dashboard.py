@@ -111,7 +111,7 @@ def test_notebook_executes_on_a_small_sample(tmp_path: Path) -> None:
     papermill.execute_notebook(
         str(NOTEBOOK), str(out), parameters={"data_dir": str(folder), "period": "2026-Q2",
                                              "rep": "Tom Becker"},
-        cwd=str(tmp_path), progress_bar=False, kernel_name="python3",
+        cwd=str(tmp_path), progress_bar=False, kernel_name="python3", execution_timeout=180,
     )  # fmt: skip
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]

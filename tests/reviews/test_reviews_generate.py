@@ -211,6 +211,7 @@ def test_team_notebook_shows_status_and_scores(
         str(repo_root / "notebooks" / "team-reviews.ipynb"),
         str(out),
         progress_bar=False,
+        execution_timeout=180,
         parameters={
             "team": "Central",
             "period": "2026-Q2",

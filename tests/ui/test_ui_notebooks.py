@@ -35,6 +35,7 @@ def _run(name: str, tmp_path: Path, **parameters: str):
         cwd=str(tmp_path),
         progress_bar=False,
         kernel_name="python3",
+        execution_timeout=180,
     )
     return nbformat.read(out, as_version=4)
 
