@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from spmkb.search.lexical import STOPWORDS  # one stop-word list for ranking and highlighting
+
 if TYPE_CHECKING:
     from spmkb.content.model import Asset
     from spmkb.search.model import Hit, SearchResult
@@ -55,45 +57,6 @@ _ATTRS = {
     "ol": {"start"},
 }
 
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "do",
-        "does",
-        "for",
-        "from",
-        "how",
-        "i",
-        "in",
-        "is",
-        "it",
-        "of",
-        "on",
-        "or",
-        "our",
-        "the",
-        "this",
-        "to",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "with",
-        "you",
-        "your",
-    ]
-)
 
 FRESHNESS_BADGES: dict[str, tuple[str, str, str]] = {
     # freshness -> (label, text colour, background)
@@ -124,13 +87,9 @@ def clean_html(fragment: str) -> str:
 
 
 def markdown_html(text: str) -> str:
-    """Markdown to sanitised HTML via the content layer (a private fallback until it exists)."""
-    try:
-        from spmkb.content.render import render_markdown
-    except ImportError:  # content layer not there yet: render with markdown-it directly
-        from markdown_it import MarkdownIt
+    """Markdown to sanitised HTML: the content layer's renderer, then the widgets' allowlist."""
+    from spmkb.content.render import render_markdown
 
-        return clean_html(MarkdownIt("commonmark", {"html": False}).enable("table").render(text))
     return clean_html(render_markdown(text))
 
 
