@@ -217,10 +217,16 @@ def get_embedder(
                 st_model = load_backend(backend, path, store, max_seq_length=max_seq_length)
             emb = Embedder(st_model, path, batch_size=batch_size)
             if key != path:
-                emb.name += f"+{backend}" + (f"@{max_seq_length}" if max_seq_length else "")
+                emb.name += variant_suffix(backend, max_seq_length)
             _CACHE[key] = emb
             _ERRORS.pop(key, None)
     return emb
+
+
+def variant_suffix(backend: str | None, max_seq_length: int | None) -> str:
+    """Name suffix of a non-default embedding path, e.g. ``+onnx-int8@128`` ('' for the default)."""
+    suffix = f"+{backend}" if backend not in (None, "", "torch") else ""
+    return suffix + (f"@{max_seq_length}" if max_seq_length else "")
 
 
 def embedder_for(settings: Any) -> Embedder:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from spmkb.config import Settings
-from spmkb.search.embed import Embedder, embedder_for, resolve_model
+from spmkb.search.embed import Embedder, embedder_for, resolve_model, variant_suffix
 from spmkb.search.store import Store
 
 #: Bump when the stored record layout (ids, documents, metadata keys) changes.
@@ -102,11 +102,7 @@ def model_name(settings: Settings) -> str:
     """Name recorded for the embedding model (folder name of its path)."""
     path = resolve_model(settings.model)
     name = Path(path.rstrip("/")).name or path
-    if settings.embed_backend not in ("", "torch"):
-        name += f"+{settings.embed_backend}"
-    if settings.embed_max_seq_length:
-        name += f"@{settings.embed_max_seq_length}"
-    return name
+    return name + variant_suffix(settings.embed_backend, settings.embed_max_seq_length)
 
 
 def expected_signature(settings: Settings, dim: int | None = None) -> dict[str, Any]:
