@@ -10,19 +10,28 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup lab test test-fast lint format sample index app bench clean
+.PHONY: setup lab test test-fast lint format sample index app bench clean lock
 
 ## setup: create .venv (if missing) and install spmkb with every dependency
 setup: $(STAMP)
 
 # torch is installed first and pinned: the CPU build lies on this machine's disk; letting
 # sentence-transformers pull torch would download a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the suite last passed with, so a fresh
+# machine next month installs what was tested; `make lock` refreshes it on purpose.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+## lock: refresh constraints.txt from the packages installed in .venv (after `make test` passed)
+lock:
+	@test -x $(BIN)/python || { echo "run make setup first"; exit 1; }
+	{ echo "# Versions the whole suite passed with (make lock refreshes it from .venv; make setup installs with it)."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v -E '^(spmkb|pip|setuptools|wheel)=='; } > constraints.txt
+	@echo "constraints.txt: $$(grep -c '==' constraints.txt) pinned packages
 
 ## sample: write the sample deal data and index the sample playbooks into $(STORE)
 sample: setup

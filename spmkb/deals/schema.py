@@ -48,6 +48,7 @@ OPPORTUNITY_COLUMNS: dict[str, tuple[str, bool, str]] = {
     "forecast_category": ("str", False, "pipeline, best case, commit, closed."),
     "currency": ("str", False, "ISO currency code of amount."),
     "first_response_hours": ("float", False, "Hours from lead creation to first rep response."),
+    "sourced_by": ("str", False, "Who sourced the opportunity (an SDR's name), if not the owner."),
 }
 STAGE_HISTORY_COLUMNS: dict[str, tuple[str, bool, str]] = {
     "opportunity_id": ("str", True, "Opportunity id."),
@@ -63,10 +64,12 @@ ACTIVITY_COLUMNS: dict[str, tuple[str, bool, str]] = {
 }
 REP_COLUMNS: dict[str, tuple[str, bool, str]] = {
     "rep": ("str", True, "Rep name (matches opportunities.rep)."),
+    "rep_id": ("str", False, "Stable rep identity (e.g. the CRM user id); default: from the name."),
     "team": ("str", True, "Team name."),
     "manager": ("str", False, "Manager's name."),
     "role": ("str", False, "Role, e.g. AE, SDR."),
     "start_date": ("date", False, "Start date (for ramp and onboarding)."),
+    "end_date": ("date", False, "Last day for reps who left (empty = still active)."),
     "region": ("str", False, "Region or office."),
 }
 QUOTA_COLUMNS: dict[str, tuple[str, bool, str]] = {
