@@ -31,7 +31,7 @@ lock:
 	@test -x $(BIN)/python || { echo "run make setup first"; exit 1; }
 	{ echo "# Versions the whole suite passed with (make lock refreshes it from .venv; make setup installs with it)."; \
 	  $(BIN)/python -m pip freeze --exclude-editable | grep -v -E '^(spmkb|pip|setuptools|wheel)=='; } > constraints.txt
-	@echo "constraints.txt: $$(grep -c '==' constraints.txt) pinned packages
+	@echo "constraints.txt: $$(grep -c '==' constraints.txt) pinned packages"
 
 ## sample: write the sample deal data and index the sample playbooks into $(STORE)
 sample: setup
