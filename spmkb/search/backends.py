@@ -10,9 +10,11 @@ and cached under the store (``<store>/models/<model name>/``); nothing is ever d
 - ``static``: one vector per vocabulary token, distilled from the model the way model2vec does
   (each token embedded alone, PCA, Zipf-style weights); a text is the mean of its token vectors.
 
-A loaded backend mimics the part of ``SentenceTransformer`` that :class:`spmkb.search.embed.Embedder`
-calls: ``encode(texts, batch_size=..., normalize_embeddings=..., convert_to_numpy=...,
-show_progress_bar=...)`` and ``get_sentence_embedding_dimension()``. ``docs/performance.md``
+Every backend is one loader in :data:`LOADERS` with the same signature, returning an
+:class:`Encoder`: the part of ``SentenceTransformer`` that :class:`spmkb.search.embed.Embedder`
+calls, ``encode(texts, batch_size=..., normalize_embeddings=..., convert_to_numpy=...,
+show_progress_bar=...)`` and ``get_sentence_embedding_dimension()``. This module never imports
+:mod:`spmkb.search.embed` (``embed`` builds on it, not the other way round). ``docs/performance.md``
 ("Embedding backends") records their speed and quality on this project's labeled sets.
 """
 
@@ -22,8 +24,9 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -114,6 +117,44 @@ def _max_seq_length(model_path: Path, default: int = 256) -> int:
         return default
 
 
+class Encoder(Protocol):
+    """What every backend returns: sentence-transformers' ``encode`` and dimension."""
+
+    def encode(self, sentences: list[str], **options: Any) -> Any:
+        """Embed ``sentences`` (options as ``SentenceTransformer.encode``)."""
+
+    def get_sentence_embedding_dimension(self) -> int:
+        """Length of the embedding vectors."""
+
+
+def load_sentence_transformer(path: str) -> Any:
+    """Load a ``SentenceTransformer`` from ``path`` offline (no downloads at run time)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if not Path(path).exists():
+        raise ModelError(
+            f"embedding model not found: {path}",
+            hint="set `model` in spmkb.toml or SPMKB_MODEL to a local sentence-transformers folder",
+        )
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        except Exception:  # pragma: no cover - cosmetics only
+            pass
+        return SentenceTransformer(path, device="cpu")
+    except Exception as exc:
+        raise ModelError(
+            f"cannot load embedding model {path}: {exc}",
+            hint="check the folder holds a sentence-transformers model (config, tokenizer, weights)",
+        ) from exc
+
+
 # --- producing artefacts ---------------------------------------------------------------------
 
 
@@ -124,9 +165,7 @@ def export_onnx(model_path: Path, cache: Path) -> Path:
         return cache / "model.onnx"
     import torch
 
-    from spmkb.search.embed import load_model
-
-    st = load_model(str(model_path))
+    st = load_sentence_transformer(str(model_path))
     bert = st[0].auto_model.eval()
 
     class MeanPooled(torch.nn.Module):
@@ -212,9 +251,7 @@ def distill_static(model_path: Path, cache: Path, dims: int = STATIC_DIMS) -> Pa
         return cache / "static.npy"
     import torch
 
-    from spmkb.search.embed import load_model
-
-    st = load_model(str(model_path))
+    st = load_sentence_transformer(str(model_path))
     bert = st[0].auto_model.eval()
     tok = _tokenizer(model_path, 8)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
@@ -334,27 +371,17 @@ class StaticModel:
         return _normalise(out) if normalize_embeddings else out
 
 
-def load_backend(
-    backend: str | None,
-    model_path: str,
-    store: Path | str | None = None,
-    *,
-    max_seq_length: int | None = None,
-) -> Any:
-    """Load ``model_path`` run by ``backend``; derived artefacts are produced once under ``store``.
+def _torch(path: Path, store: Path | None, max_seq_length: int | None) -> Encoder:
+    """The reference: the model itself, run by sentence-transformers (no artefacts)."""
+    del store
+    model = load_sentence_transformer(str(path))
+    if max_seq_length:
+        model.max_seq_length = max_seq_length
+    return model
 
-    Returns an object with sentence-transformers' ``encode`` / ``get_sentence_embedding_dimension``.
-    ``store`` is required for every backend but ``torch``.
-    """
-    from spmkb.search.embed import load_model
 
-    name = check_backend(backend)
-    path = Path(model_path)
-    if name == "torch":
-        model = load_model(model_path)
-        if max_seq_length:
-            model.max_seq_length = max_seq_length
-        return model
+def _artefacts(name: str, path: Path, store: Path | None) -> Path:
+    """Cache folder of a derived backend; ModelError without a store or a tokenizer."""
     if store is None:
         raise ModelError(
             f"the '{name}' embedding backend needs a store folder to cache its artefacts",
@@ -362,16 +389,52 @@ def load_backend(
         )
     if not (path / "tokenizer.json").is_file():
         raise ModelError(
-            f"embedding model not found or without tokenizer.json: {model_path}",
+            f"embedding model not found or without tokenizer.json: {path}",
             hint="the onnx and static backends need a sentence-transformers folder with tokenizer.json",
         )
-    cache = model_cache_dir(store, model_path)
-    seq = max_seq_length or _max_seq_length(path)
-    if name == "onnx":
-        return OnnxModel(export_onnx(path, cache), path, seq)
-    if name == "onnx-int8":
-        return OnnxModel(quantize_onnx(path, cache), path, seq)
-    return StaticModel(distill_static(path, cache), path)
+    return model_cache_dir(store, str(path))
+
+
+def _onnx(path: Path, store: Path | None, max_seq_length: int | None) -> Encoder:
+    """The model exported to ONNX (fp32), run by ONNX Runtime."""
+    cache = _artefacts("onnx", path, store)
+    return OnnxModel(export_onnx(path, cache), path, max_seq_length or _max_seq_length(path))
+
+
+def _onnx_int8(path: Path, store: Path | None, max_seq_length: int | None) -> Encoder:
+    """The exported model with int8 weights, run by ONNX Runtime."""
+    cache = _artefacts("onnx-int8", path, store)
+    return OnnxModel(quantize_onnx(path, cache), path, max_seq_length or _max_seq_length(path))
+
+
+def _static(path: Path, store: Path | None, max_seq_length: int | None) -> Encoder:
+    """Static token vectors distilled from the model (the sequence length does not apply)."""
+    del max_seq_length
+    return StaticModel(distill_static(path, _artefacts("static", path, store)), path)
+
+
+#: Backend name -> loader ``(model folder, store or None, max_seq_length or None) -> Encoder``.
+LOADERS: dict[str, Callable[[Path, Path | None, int | None], Encoder]] = {
+    "torch": _torch,
+    "onnx": _onnx,
+    "onnx-int8": _onnx_int8,
+    "static": _static,
+}
+
+
+def load_backend(
+    backend: str | None,
+    model_path: str,
+    store: Path | str | None = None,
+    *,
+    max_seq_length: int | None = None,
+) -> Encoder:
+    """Load ``model_path`` run by ``backend``; derived artefacts are produced once under ``store``.
+
+    ``store`` is required for every backend but ``torch``.
+    """
+    loader = LOADERS[check_backend(backend)]
+    return loader(Path(model_path), None if store is None else Path(store), max_seq_length)
 
 
 def clear_cache(store: Path | str, model_path: str) -> None:

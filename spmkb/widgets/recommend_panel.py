@@ -77,7 +77,7 @@ class RecommendPanel:
         try:
             from spmkb.search import embed
 
-            embed.start_loading(self.settings.model)
+            embed.start_loading(**embed.options_for(self.settings))
             self._root = jupyter_root()
             if self.searcher is None:
                 from spmkb.search.query import get_searcher
@@ -87,7 +87,7 @@ class RecommendPanel:
             self.industry.options = [("any", ""), *((v, v) for v in facets.get("industries", []))]
             self.persona.options = [("any", ""), *((v, v) for v in facets.get("personas", []))]
             self.competitor.options = tuple(facets.get("competitors", []))
-            embed.get_embedder(self.settings.model)
+            embed.embedder_for(self.settings)  # wait for the embedder the settings name
             self.status.value = render.render_status("Ready.", "ok")
         except BaseException as err:
             self._load_error = err

@@ -196,7 +196,7 @@ class SearchPanel:
         try:
             from spmkb.search import embed
 
-            embed.start_loading(self.settings.model)
+            embed.start_loading(**embed.options_for(self.settings))
             self._root = jupyter_root()
             if self.searcher is None:
                 from spmkb.search.query import get_searcher
@@ -206,7 +206,7 @@ class SearchPanel:
             for attr, key, _label in FACETS:
                 values = sorted(facets.get(key, []))
                 getattr(self, attr).options = [("any", ""), *((v, v) for v in values)]
-            embed.get_embedder(self.settings.model)  # wait for the model itself
+            embed.embedder_for(self.settings)  # wait for the embedder the settings name
             n = self.searcher.count()
             self.status.value = render.render_status(
                 f"Ready — {n} assets indexed. Type a question and press Enter.", "ok"
