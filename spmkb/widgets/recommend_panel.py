@@ -107,20 +107,22 @@ class RecommendPanel:
     @guarded
     def recommend(self) -> Any:
         """Build the pack for the picked stage (or deal) and render it (the button handler)."""
+        from spmkb.deals.lookup import deal_context
         from spmkb.search.recommend import recommend
 
         self._loader.join()
         if self._load_error is not None:
             raise self._load_error
         self.status.value = render.render_status("Picking assets…", "loading")
-        deal = self.deal.value.strip() or None
+        deal_id = self.deal.value.strip()
+        deal = deal_context(self.settings, deal_id) if deal_id else None
         pack = recommend(
             self.searcher,
             stage=None if deal else self.stage.value,
             industry=self.industry.value or None,
             persona=self.persona.value or None,
             competitor=self.competitor.value.strip() or None,
-            deal_id=deal,
+            deal=deal,
         )
         self.pack = pack
         self.output.value = render.render_pack(pack, lab_link=self.lab_link)
