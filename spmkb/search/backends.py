@@ -288,7 +288,33 @@ def _normalise(vecs: np.ndarray) -> np.ndarray:
     return (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-class OnnxModel:
+class _TokenModel:
+    """What the ONNX and static backends share: sentence-transformers' ``encode`` signature."""
+
+    _dim = 0
+
+    def get_sentence_embedding_dimension(self) -> int:
+        """Length of the embedding vectors."""
+        return self._dim
+
+    def encode(
+        self,
+        sentences: list[str],
+        batch_size: int = 32,
+        normalize_embeddings: bool = False,
+        convert_to_numpy: bool = True,
+        show_progress_bar: bool = False,
+    ) -> np.ndarray:
+        """Embed ``sentences`` (float32 rows, L2-normalised when asked); always numpy, no bar."""
+        del convert_to_numpy, show_progress_bar
+        vecs = self._embed(list(sentences), batch_size)
+        return _normalise(vecs) if normalize_embeddings else vecs
+
+    def _embed(self, sentences: list[str], batch_size: int) -> np.ndarray:
+        raise NotImplementedError
+
+
+class OnnxModel(_TokenModel):
     """An exported model run by ONNX Runtime; ``encode`` behaves like sentence-transformers'."""
 
     def __init__(self, onnx_path: Path, model_path: Path, max_seq_length: int) -> None:
@@ -306,23 +332,11 @@ class OnnxModel:
         self.path = onnx_path
         self._dim = int(self.encode(["dimension probe"]).shape[1])
 
-    def get_sentence_embedding_dimension(self) -> int:
-        """Length of the embedding vectors."""
-        return self._dim
-
-    def encode(
-        self,
-        sentences: list[str],
-        batch_size: int = 32,
-        normalize_embeddings: bool = False,
-        convert_to_numpy: bool = True,
-        show_progress_bar: bool = False,
-    ) -> np.ndarray:
-        """Embed ``sentences`` in batches of ``batch_size`` (mean-pooled, optionally normalised)."""
-        del convert_to_numpy, show_progress_bar
+    def _embed(self, sentences: list[str], batch_size: int) -> np.ndarray:
+        """Mean-pooled transformer states, in batches of ``batch_size``."""
         out = []
         for start in range(0, len(sentences), batch_size):
-            enc = self.tokenizer.encode_batch(list(sentences[start : start + batch_size]))
+            enc = self.tokenizer.encode_batch(sentences[start : start + batch_size])
             feed = {
                 "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
@@ -331,15 +345,15 @@ class OnnxModel:
             out.append(
                 self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
             )
-        vecs = np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), np.float32)
-        return _normalise(vecs) if normalize_embeddings else vecs
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), np.float32)
 
 
-class StaticModel:
+class StaticModel(_TokenModel):
     """Static token vectors: a text's embedding is the mean of its tokens' rows."""
 
     def __init__(self, table_path: Path, model_path: Path, max_seq_length: int = 512) -> None:
         self.table = np.load(table_path)
+        self._dim = int(self.table.shape[1])
         self.tokenizer = _tokenizer(model_path, max_seq_length)
         self.tokenizer.no_padding()
         self.max_seq_length = max_seq_length
@@ -349,26 +363,15 @@ class StaticModel:
             if i is not None
         }
 
-    def get_sentence_embedding_dimension(self) -> int:
-        """Length of the embedding vectors."""
-        return int(self.table.shape[1])
-
-    def encode(
-        self,
-        sentences: list[str],
-        batch_size: int = 32,
-        normalize_embeddings: bool = False,
-        convert_to_numpy: bool = True,
-        show_progress_bar: bool = False,
-    ) -> np.ndarray:
+    def _embed(self, sentences: list[str], batch_size: int) -> np.ndarray:
         """Mean of the token rows of each sentence (zeros for a text without tokens)."""
-        del batch_size, convert_to_numpy, show_progress_bar
-        out = np.zeros((len(sentences), self.table.shape[1]), dtype=np.float32)
-        for row, enc in enumerate(self.tokenizer.encode_batch(list(sentences))):
+        del batch_size
+        out = np.zeros((len(sentences), self._dim), dtype=np.float32)
+        for row, enc in enumerate(self.tokenizer.encode_batch(sentences)):
             ids = [i for i in enc.ids if i not in self.special]
             if ids:
                 out[row] = self.table[ids].mean(0)
-        return _normalise(out) if normalize_embeddings else out
+        return out
 
 
 def _torch(path: Path, store: Path | None, max_seq_length: int | None) -> Encoder:

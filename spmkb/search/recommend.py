@@ -39,6 +39,10 @@ SLOT_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What a pack is for, in the order it is reported.
+CONTEXT = ("stage", "industry", "persona", "competitor", "deal_id")
+
+
 @dataclass
 class PackItem:
     """One slot of a pack: the chosen asset (or None) and why."""
@@ -50,12 +54,8 @@ class PackItem:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the item as a JSON-ready dict."""
-        return {
-            "slot": self.slot,
-            "reason": self.reason,
-            "query": self.query,
-            "asset": self.hit.to_dict() if self.hit else None,
-        }
+        asset = self.hit.to_dict() if self.hit else None
+        return {"slot": self.slot, "reason": self.reason, "query": self.query, "asset": asset}
 
 
 @dataclass
@@ -73,16 +73,11 @@ class Pack:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the pack as a JSON-ready dict."""
-        return {
-            "stage": self.stage,
-            "industry": self.industry,
-            "persona": self.persona,
-            "competitor": self.competitor,
-            "deal_id": self.deal_id,
-            "notes": list(self.notes),
-            "took_ms": round(self.took_ms, 1),
-            "items": [i.to_dict() for i in self.items],
-        }
+        out: dict[str, Any] = {k: getattr(self, k) for k in CONTEXT}
+        out["notes"] = list(self.notes)
+        out["took_ms"] = round(self.took_ms, 1)
+        out["items"] = [i.to_dict() for i in self.items]
+        return out
 
 
 def _norm(value: Any) -> str | None:
@@ -256,16 +251,8 @@ def recommend(
         else:
             why = f"{hit.type} {_describe(hit, context)}"
         items.append(PackItem(slot, hit, why, query))
-    return Pack(
-        stage=stage,
-        industry=industry,
-        persona=persona,
-        competitor=competitor,
-        deal_id=deal_id,
-        items=items,
-        notes=notes,
-        took_ms=(time.perf_counter() - started) * 1000,
-    )
+    took_ms = (time.perf_counter() - started) * 1000
+    return Pack(stage, industry, persona, competitor, deal_id, items, notes, took_ms)
 
 
 __all__ = ["Pack", "PackItem", "recommend"]

@@ -9,7 +9,6 @@ panel base (:mod:`spmkb.widgets._panel`).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -22,16 +21,8 @@ from spmkb.widgets.search_panel import SearchBacked
 class RecommendPanel(SearchBacked):
     """Stage / industry / persona / competitor (or deal id) in, a reading pack out."""
 
-    def __init__(
-        self,
-        settings: Any | None = None,
-        *,
-        store: str | Path | None = None,
-        playbooks: str | Path | None = None,
-        searcher: Any | None = None,
-    ) -> None:
-        """Build the widgets at once; the model and index load in the background."""
-        super().__init__(settings, store=store, playbooks=playbooks, searcher=searcher)
+    def build(self) -> None:
+        """The context dropdowns, deal id, Recommend button, status and pack."""
         self.pack: Any | None = None
         stages = list(self.settings.stages)
         self.stage = w.Dropdown(options=stages, value=stages[0], description="Stage")
@@ -52,7 +43,6 @@ class RecommendPanel(SearchBacked):
             ]
         )
         self.button.on_click(lambda _b: self.recommend())
-        self.start_loader()
 
     def fill(self, facets: dict[str, list[str]]) -> None:
         """Industry and persona dropdowns, competitor suggestions, from the index."""

@@ -83,7 +83,7 @@ def lab_url(playbooks: Path, path: str, root: Path | None, base_url: str = "/") 
 class SearchBacked(Panel):
     """A panel over the search index: settings, searcher, Jupyter links, background opening.
 
-    :meth:`load` warms the embedder the settings name (:func:`spmkb.search.embed.embedder_for`)
+    :meth:`background_load` warms the embedder the settings name (:func:`spmkb.search.embed.embedder_for`)
     while it opens the index, lets the subclass fill its filters from the index's facets
     (:meth:`fill`), and only then reports ready.
     """
@@ -98,7 +98,10 @@ class SearchBacked(Panel):
         playbooks: str | Path | None = None,
         searcher: Any | None = None,
     ) -> None:
-        """Resolve the settings (``store``/``playbooks`` override the project's)."""
+        """Resolve the settings, build the widgets and start opening the index in the background.
+
+        ``store``/``playbooks`` override the project's settings; ``searcher`` is an open one.
+        """
         super().__init__()
         if settings is None:
             from spmkb.config import load_settings
@@ -107,6 +110,11 @@ class SearchBacked(Panel):
         self.settings = settings
         self.searcher = searcher
         self._root: tuple[Path | None, str] = (Path.cwd().resolve(), "/")
+        self.build()
+        self.start_loader()
+
+    def build(self) -> None:
+        """Create the panel's widgets (``self.widget`` holds them) and wire its actions."""
 
     def background_load(self) -> str:
         """Background: start the embedder, open the index, fill the filters, find the Jupyter root."""
@@ -159,18 +167,22 @@ class SearchPanel(SearchBacked):
         self,
         settings: Any | None = None,
         *,
-        store: str | Path | None = None,
-        playbooks: str | Path | None = None,
-        searcher: Any | None = None,
         k: int = 10,
         log_searches: bool = True,
         source: str = "widget",
+        **where: Any,
     ) -> None:
-        """Build the widgets at once and start loading the model and index in the background."""
-        super().__init__(settings, store=store, playbooks=playbooks, searcher=searcher)
+        """Build the widgets at once and start loading the model and index in the background.
+
+        ``where``: ``store``, ``playbooks`` or an open ``searcher`` (see :class:`SearchBacked`).
+        """
         self.k = k
         self.log_searches = log_searches
         self.source = source
+        super().__init__(settings, **where)
+
+    def build(self) -> None:
+        """The query box, filters, status, result cards and reader pane."""
         self.session = uuid.uuid4().hex[:12]
         self.last_result: Any | None = None
         self.last_search_id: int | None = None
@@ -208,7 +220,6 @@ class SearchPanel(SearchBacked):
         )
         self.query.observe(self._on_query, names="value")
         self.button.on_click(self._on_click)
-        self.start_loader()
 
     def fill(self, facets: dict[str, list[str]]) -> None:
         """One dropdown per facet: ``any`` plus the values in the index."""
