@@ -100,9 +100,13 @@ def test_status_transitions(db: Path, steps: list[str], bad: str, message: str) 
         store.save_review(
             conn, "A B", "2026-Q2", PAYLOAD, author="x", expected_version=len(steps), status=bad
         )
-    assert store.latest(conn, "A B", "2026-Q2") is None or store.latest(
-        conn, "A B", "2026-Q2"
-    ).version == len(steps)
+    latest = store.latest(conn, "A B", "2026-Q2")
+    if steps:  # the refused save added nothing: the latest is still the last good one
+        assert latest is not None
+        assert latest.version == len(steps)
+        assert latest.status == steps[-1]
+    else:  # nothing was ever saved
+        assert latest is None
 
 
 @pytest.mark.parametrize(
