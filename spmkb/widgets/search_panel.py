@@ -2,8 +2,9 @@
 
 The panel appears at once: the embedding model and the Chroma index are opened in a
 background thread while the status line says "Loading the search model…"; the first search
-waits for them. Every handler is wrapped so an error always ends up in the status line (the
-ipywidgets callback dispatcher would otherwise swallow it). Each action calls one core
+waits for them. Loading, the status line and the error guard come from the panel base
+(:mod:`spmkb.widgets._panel`): an error always ends up in the status line (the ipywidgets
+callback dispatcher would otherwise swallow it). Each action calls one core
 function (``Searcher.search``, ``.asset``, ``.similar``) and hands the result to a pure
 renderer in :mod:`spmkb.widgets.render`.
 
@@ -83,9 +84,9 @@ def lab_url(playbooks: Path, path: str, root: Path | None, base_url: str = "/") 
 class SearchBacked(Panel):
     """A panel over the search index: settings, searcher, Jupyter links, background opening.
 
-    :meth:`background_load` warms the embedder the settings name (:func:`spmkb.search.embed.embedder_for`)
-    while it opens the index, lets the subclass fill its filters from the index's facets
-    (:meth:`fill`), and only then reports ready.
+    :meth:`background_load` warms the embedder the settings name
+    (:func:`spmkb.search.embed.embedder_for`) while it opens the index, lets the subclass fill
+    its filters from the index's facets (:meth:`fill`), and only then reports ready.
     """
 
     loading_message = LOADING
