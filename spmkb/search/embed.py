@@ -22,7 +22,6 @@ from spmkb.search.backends import (
     DEFAULT_BACKEND,
     check_backend,
     load_backend,
-    load_sentence_transformer,
 )
 
 QUERY_CACHE = 512  # query embeddings kept per embedder (LRU)
@@ -154,11 +153,6 @@ def _single_thread() -> Iterator[None]:
     finally:
         if before != 1:
             torch.set_num_threads(before)
-
-
-def load_model(path: str) -> Any:
-    """Load the torch backend (``SentenceTransformer``) from ``path`` offline."""
-    return load_sentence_transformer(path)
 
 
 def cache_key(
