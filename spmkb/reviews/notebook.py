@@ -137,8 +137,13 @@ def open_review(
     standards: str | None = None,
     playbooks: str | None = None,
     recommendations_json: str | None = None,
+    config: str | None = None,
 ) -> ReviewContext:
-    """Load everything for one review (what the template's first code cell calls)."""
+    """Load everything for one review (what the template's first code cell calls).
+
+    ``config`` is the spmkb.toml the generator used (its tables: deal mapping, rubric...);
+    empty = look for one from the kernel's working directory.
+    """
     from spmkb.config import load_settings
     from spmkb.deals.store import load_deal_data
     from spmkb.reviews.history import previous_goals
@@ -153,7 +158,8 @@ def open_review(
             "playbooks": playbooks or None,
             "standards": standards or None,
             "deals": data_dir or None,
-        }
+        },
+        config_file=config or None,
     )
     data = _cached_data(settings, load_deal_data)
     stds = load_standards(settings=settings)
