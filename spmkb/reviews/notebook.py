@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from spmkb.config import Settings
 from spmkb.errors import SpmkbError
 from spmkb.reviews import render
 
@@ -50,7 +51,7 @@ class ReviewContext:
 
     def __init__(
         self,
-        settings: Any,
+        settings: Settings,
         review: Any,
         rubric: Any,
         previous: tuple[str, list[dict[str, Any]]],
@@ -113,7 +114,7 @@ class ReviewContext:
 _DATA: dict[Any, Any] = {}
 
 
-def _cached_data(settings: Any, loader: Any) -> Any:
+def _cached_data(settings: Settings, loader: Any) -> Any:
     """Deal data, reused while its folder is unchanged (a batch kernel runs many reviews)."""
     folder = Path(settings.deals or settings.deals_store)
     stamp = (
