@@ -8,8 +8,8 @@ wheel works without a source tree). :func:`run_notebook` executes one with paper
   half-written notebook at ``out``;
 - with a per-cell execution timeout, so a lost kernel message fails instead of hanging;
 - raising :class:`~spmkb.errors.NotebookError` that names the failing cell;
-- in a kernel whose start-up line "Kernel is running over TCP without encryption" is dropped
-  (the kernel is local and short-lived; every other kernel message still reaches stderr);
+- in a local kernel whose start-up warning "Kernel is running over TCP without encryption" is
+  dropped from its stderr (every other line the kernel writes there still reaches ours);
 - optionally in this process's long-lived kernel (``reuse_kernel``), so a batch pays kernel
   start-up and imports once.
 

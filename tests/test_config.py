@@ -214,3 +214,17 @@ def test_every_table_key_the_code_reads_is_declared() -> None:
     assert {("reviews", "template"), ("reviews", "rubric"), ("deals", "currency")} <= used
     declared = {(t, s.name) for t, keys in TABLE_SETTINGS.items() for s in keys}
     assert used - declared == set()
+
+
+def test_search_fusion_defaults_agree_with_the_search_engine() -> None:
+    """FusionWeights (spmkb.search.query) still holds its own defaults: they must match."""
+    from spmkb.search.query import FusionWeights
+
+    declared = {s.name: s.default for s in TABLE_SETTINGS["search"]}
+    w = FusionWeights()
+    assert declared == {
+        "semantic_weight": w.semantic,
+        "lexical_weight": w.lexical,
+        "rrf_k": w.rrf_k,
+        "exact_boost": w.exact_boost,
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -141,3 +142,24 @@ def test_packaged_template_runs_from_its_resource(tmp_path: Path) -> None:
         exc.value
     )
     assert "DealDataError" in str(exc.value)
+
+
+def test_reviews_template_setting_overrides_the_packaged_one(tmp_path: Path) -> None:
+    from spmkb.config import load_settings
+    from spmkb.errors import ReviewError
+    from spmkb.reviews.generate import template_path
+
+    assert template_path(load_settings(cwd=tmp_path, environ={})) == packaged_template(
+        "review.ipynb"
+    )
+    (tmp_path / "spmkb.toml").write_text('[reviews]\ntemplate = "mine/review.ipynb"\n')
+    (tmp_path / "sub").mkdir()
+    settings = load_settings(cwd=tmp_path / "sub", environ={})
+    with pytest.raises(ReviewError) as exc:
+        template_path(settings)
+    assert str(exc.value).startswith(
+        f"{tmp_path / 'mine' / 'review.ipynb'}, field 'reviews.template': review template not found"
+    )
+    (tmp_path / "mine").mkdir()
+    shutil.copy(DATA / "double.ipynb", tmp_path / "mine" / "review.ipynb")
+    assert template_path(settings) == tmp_path / "mine" / "review.ipynb"  # relative to the toml
