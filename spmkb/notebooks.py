@@ -59,13 +59,20 @@ def template_text(name: str) -> str:
     return packaged_template(name).read_text(encoding="utf-8")
 
 
+#: How many TCP-encryption warnings this process dropped (tests check the filter ran).
+dropped_warnings = 0
+
+
 def _forward_stderr(stream: IO[bytes]) -> None:
     """Copy the kernel's stderr to ours, minus the TCP-encryption warning."""
+    global dropped_warnings
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace")
-        if TCP_WARNING not in line:
-            sys.stderr.write(line)
-            sys.stderr.flush()
+        if TCP_WARNING in line:
+            dropped_warnings += 1
+            continue
+        sys.stderr.write(line)
+        sys.stderr.flush()
     stream.close()
 
 

@@ -71,6 +71,9 @@ def test_run_injects_parameters_and_filters_only_the_tcp_warning(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """x = 21 doubles to 42; the kernel's own stderr line is kept, its TCP warning dropped."""
+    import spmkb.notebooks as runner
+
+    before = runner.dropped_warnings
     out = tmp_path / "sub" / "double.ipynb"
     got = run_notebook(DATA / "double.ipynb", out, {"x": 21, "label": "twice"}, timeout=60)
     assert got == out
@@ -81,6 +84,7 @@ def test_run_injects_parameters_and_filters_only_the_tcp_warning(
     err = capfd.readouterr().err
     assert "kernel-stderr-marker" in err  # the kernel's stderr still reaches ours
     assert TCP_WARNING not in err
+    assert runner.dropped_warnings == before + 1  # the kernel did warn; the filter dropped it
 
 
 @pytest.mark.slow
