@@ -142,13 +142,22 @@ def shutdown_kernel() -> None:
 
 def _input(template: Template) -> Any:
     """What papermill reads: a file path, or the parsed notebook of a packaged resource."""
+    import nbformat
+
     if isinstance(template, str | Path):
         path = Path(template)
         if not path.is_file():
             raise NotebookError("notebook template not found", path=path)
+        try:
+            nbformat.read(str(path), as_version=4)
+        except Exception as exc:  # NotJSONError, ValidationError, UnicodeDecodeError...
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            raise NotebookError(
+                f"not a readable notebook: {type(exc).__name__}: {first}",
+                path=path,
+                hint="save the template from JupyterLab as an .ipynb file",
+            ) from None
         return str(path)
-    import nbformat
-
     return nbformat.reads(template.read_text(encoding="utf-8"), as_version=4)
 
 

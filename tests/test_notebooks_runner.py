@@ -167,3 +167,14 @@ def test_reviews_template_setting_overrides_the_packaged_one(tmp_path: Path) -> 
     (tmp_path / "mine").mkdir()
     shutil.copy(DATA / "double.ipynb", tmp_path / "mine" / "review.ipynb")
     assert template_path(settings) == tmp_path / "mine" / "review.ipynb"  # relative to the toml
+
+
+def test_a_template_that_is_not_a_notebook_fails_before_any_kernel(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.ipynb"
+    bad.write_text('{"cells": [')
+    with pytest.raises(NotebookError) as exc:
+        run_notebook(bad, tmp_path / "out.ipynb", {})
+    assert str(exc.value).startswith(f"{bad}: not a readable notebook: NotJSONError")
+    with pytest.raises(NotebookError, match="notebook template not found"):
+        run_notebook(tmp_path / "missing.ipynb", tmp_path / "out.ipynb", {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.ipynb"]
