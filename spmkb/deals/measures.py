@@ -16,7 +16,7 @@ calendar period (quota, coverage) say so instead of guessing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -57,18 +57,7 @@ class Measure:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the declaration as a JSON-ready dict (without the function)."""
-        return {
-            "name": self.name,
-            "label": self.label,
-            "unit": self.unit,
-            "direction": self.direction,
-            "description": self.description,
-            "n_of": self.n_of,
-            "min_n": self.min_n,
-            "per_stage": self.per_stage,
-            "calendar_only": self.calendar_only,
-            "volume": self.volume,
-        }
+        return {k: v for k, v in asdict(self).items() if k != "compute"}
 
 
 def _by_rep(f: Any, mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -94,17 +94,8 @@ class Rep:
         return started and (self.end_date is None or on <= self.end_date)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the rep as a JSON-ready dict."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "team": self.team,
-            "role": self.role,
-            "manager": self.manager,
-            "start_date": self.start_date.isoformat() if self.start_date else None,
-            "end_date": self.end_date.isoformat() if self.end_date else None,
-            "has_deals": self.has_deals,
-        }
+        """Return the rep as a JSON-ready dict (dates as ISO strings)."""
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(self).items()}
 
 
 @dataclass

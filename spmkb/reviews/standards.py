@@ -9,7 +9,7 @@ file. See ``docs/reviews.md`` for the format.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +53,7 @@ class Standard:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the standard as a JSON-ready dict."""
-        return {
-            "measure": self.measure,
-            "stage": self.stage,
-            "kind": self.kind,
-            "target": self.target,
-            "direction": self.direction,
-            "weight": self.weight,
-            "min_n": self.min_n,
-        }
+        return asdict(self)
 
 
 @dataclass

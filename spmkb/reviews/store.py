@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -121,16 +121,7 @@ class ReviewVersion:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the version as a JSON-ready dict."""
-        return {
-            "review_id": self.review_id,
-            "rep": self.rep,
-            "period": self.period,
-            "version": self.version,
-            "author": self.author,
-            "saved_at": self.saved_at,
-            "status": self.status,
-            "payload": self.payload,
-        }
+        return asdict(self)
 
 
 def open_db(db_path: Path | str, *, create: bool = True) -> sqlite3.Connection:
