@@ -44,6 +44,7 @@ class ImportReport:
     rejects_path: Path | None = None
     saved_to: Path | None = None
     seconds: float = 0.0
+    outcome: str = ""  # what an import did to the workspace (saved, or why nothing was)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +79,7 @@ class ImportReport:
             "problems": [p.to_dict() for p in self.problems],
             "rejects_path": str(self.rejects_path) if self.rejects_path else None,
             "saved_to": str(self.saved_to) if self.saved_to else None,
+            "outcome": self.outcome,
             "seconds": round(self.seconds, 3),
         }
 

@@ -2,8 +2,8 @@
 
 :func:`check_deals` reads a file or folder with a preset, parses and checks every row
 and returns an :class:`ImportReport`: the valid rows as :class:`DealData`, every problem
-(row, column, value), and the rejected rows with a ``reason``. :func:`import_deals` also
-saves the valid rows into the workspace and writes the rejects file. No per-row Python
+(row, column, value), and the rejected rows with a ``reason``. Saving into the workspace is
+:func:`spmkb.deals.workspace.import_deals`; this module never writes. No per-row Python
 loops: each rule is a boolean mask over the frame, so a million rows check in seconds.
 """
 
@@ -498,28 +498,4 @@ def check_deals(
     return report
 
 
-def import_deals(
-    path: Path | str, *, preset: str | None = None, settings: Any = None, folder: Path | None = None
-) -> ImportReport:
-    """Validate an export, save the valid rows to ``settings.deals_store`` and write the rejects file."""
-    from spmkb.deals.store import save_deal_data
-
-    t0 = time.perf_counter()
-    if settings is None and folder is None:
-        from spmkb.config import load_settings
-
-        settings = load_settings()
-    target = Path(folder) if folder is not None else settings.deals_store
-    report = check_deals(path, preset=preset, settings=settings)
-    name = Path(path).name.split(".")[0] or "deals"
-    extra = {f"{name}.rejects.csv": report.rejected} if not report.rejected.empty else {}
-    meta = {"source": str(Path(path).resolve()), "preset": report.preset, "counts": report.counts}
-    save_deal_data(report.data, target, extra_csv=extra, meta=meta)
-    report.saved_to = target
-    if extra:
-        report.rejects_path = target / f"{name}.rejects.csv"
-    report.seconds = time.perf_counter() - t0
-    return report
-
-
-__all__ = ["RULES", "ImportReport", "check_deals", "import_deals", "validate_source"]
+__all__ = ["RULES", "ImportReport", "check_deals", "validate_source"]

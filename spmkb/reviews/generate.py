@@ -230,7 +230,7 @@ def new_reviews(
     workers: int = 2,
 ) -> BatchResult:
     """Generate reviews for ``reps``; errors are collected per rep, the rest still generated."""
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
     from spmkb.reviews.scorecard import find_rep, team_of
 
     started = time.perf_counter()

@@ -140,7 +140,7 @@ def open_review(
 ) -> ReviewContext:
     """Load everything for one review (what the template's first code cell calls)."""
     from spmkb.config import load_settings
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
     from spmkb.reviews.history import previous_goals
     from spmkb.reviews.rubric import load_rubric
     from spmkb.reviews.sections import build_review
@@ -228,7 +228,7 @@ def open_team(
 
     from spmkb.config import load_settings
     from spmkb.deals.periods import Period
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
     from spmkb.reviews.generate import reps_for
     from spmkb.reviews.history import HISTORY_COLUMNS, list_reviews
     from spmkb.reviews.scorecard import team_scores
