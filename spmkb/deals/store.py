@@ -180,14 +180,42 @@ def has_deal_data(folder: Path) -> bool:
     )
 
 
+def _inode(folder: Path) -> int | None:
+    """The folder's inode number (changes when an import swaps it in), ``None`` when absent."""
+    try:
+        return folder.stat().st_ino
+    except OSError:
+        return None
+
+
 def read_store(folder: Path | str) -> DealData:
-    """Read the workspace's imported deal folder, first repairing it after a killed import."""
+    """Read the workspace's imported deal folder, first repairing it after a killed import.
+
+    When an import swaps the folder while it is being read (its inode changes, or a file
+    vanishes), the read starts again, so the tables never mix two imports.
+    """
     folder = Path(folder)
-    if not (folder / "opportunities.parquet").is_file():
-        recover_folder(folder)
+    for _attempt in range(5):
+        if not (folder / "opportunities.parquet").is_file():
+            recover_folder(folder)
+        before = _inode(folder)
+        if before is None:
+            break
+        try:
+            data = read_folder(folder)
+        except (DealDataError, FileNotFoundError):
+            if _inode(folder) == before:
+                raise  # a real problem with the folder, not a swap
+            continue
+        if _inode(folder) == before:
+            return data
     if not (folder / "opportunities.parquet").is_file():
         raise DealDataError("no deal data imported yet", path=folder, hint=_NOTHING)
-    return read_folder(folder)
+    raise DealDataError(
+        "the deal data kept changing while it was read",
+        path=folder,
+        hint="wait for the running imports to finish and try again",
+    )
 
 
 def import_info(folder: Path) -> dict[str, Any]:

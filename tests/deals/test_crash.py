@@ -94,3 +94,79 @@ def test_kill_during_import(step: str, then: str, test_data: Path, tmp_path: Pat
     assert report.saved_to == settings.deals_store
     assert len(load_deal_data(settings).opportunities) == 3
     assert sorted(p.name for p in settings.store.iterdir()) == ["deals"]  # no leftovers
+
+
+def test_reader_waits_for_a_save_in_progress_then_recovers(test_data: Path, tmp_path: Path) -> None:
+    """A load that starts while an import sits between its two renames (``deals/`` missing)
+    waits for the importer's lock instead of failing; once the importer is killed it puts
+    the 7 old deals back and returns them."""
+    import threading
+
+    settings = load_settings({"store": str(tmp_path / "store")}, cwd=tmp_path, environ={})
+    import_deals(test_data / "deals" / OLD, settings=settings)
+    marker = tmp_path / "paused-moved-old"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        "SPMKB_TEST_PAUSE_AT": "moved-old",
+        "SPMKB_TEST_PAUSE_FILE": str(marker),
+    }
+    cmd = [sys.executable, "-m", "spmkb", "deals", "import", str(test_data / "deals" / NEW)]
+    proc = subprocess.Popen(
+        [*cmd, "--store", str(settings.store), "--preset", "salesforce"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    result: dict[str, object] = {}
+
+    def read() -> None:
+        try:
+            result["n"] = len(load_deal_data(settings).opportunities)
+        except Exception as exc:  # reaches the assertion below
+            result["error"] = exc
+
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        assert not settings.deals_store.exists()
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(timeout=1.0)
+        assert reader.is_alive()  # waiting for the importer, not failing
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    reader.join(timeout=60)
+    assert not reader.is_alive()
+    assert result == {"n": 7}
+
+
+def test_read_restarts_when_an_import_swaps_the_folder_mid_read(
+    test_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import that replaces the deal folder after the reader has read opportunities but
+    before it reads the other tables: the reader notices (the folder's inode changed) and
+    reads again, returning the new import's 3 deals — never the 7 old opportunities mixed
+    with the new import's other tables."""
+    import spmkb.deals.store as store
+
+    settings = load_settings({"store": str(tmp_path / "store")}, cwd=tmp_path, environ={})
+    import_deals(test_data / "deals" / OLD, settings=settings)
+    real_read = store.read_table
+    calls: list[str] = []
+
+    def read_then_import(path: Path, **kwargs: object):
+        calls.append(Path(path).name)
+        frame = real_read(path, **kwargs)
+        if calls == ["opportunities.parquet"]:  # first table read: an import swaps the folder
+            import_deals(test_data / "deals" / NEW, settings=settings, preset="salesforce")
+        return frame
+
+    monkeypatch.setattr(store, "read_table", read_then_import)
+    data = load_deal_data(settings)
+    assert calls.count("opportunities.parquet") == 2  # read again after the swap
+    assert set(data.opportunities["id"]) == {"006A1", "006A2", "006A9"}
