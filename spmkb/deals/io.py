@@ -194,40 +194,6 @@ def read_header(path: Path | str) -> list[str]:
         return list(read_table(path).columns)
 
 
-#: A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_RE = r"^[=+\-@\t\r]"
-_PLAIN_NUMBER_RE = r"^[+-]?(?:\d+(?:[.,]\d+)*|\.\d+)$"
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy whose text cells that a spreadsheet would run as a formula start with ``'``.
-
-    Cells starting with ``= + - @``, tab or CR are prefixed with an apostrophe (the
-    spreadsheet then shows them as text); plain numbers such as ``-500`` are left alone.
-    Numeric and date columns are never changed. Vectorised: one regex per text column.
-    """
-    out = frame.copy()
-    for name in out.columns:
-        s = out[name]
-        if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
-            continue
-        text = s.astype("str")  # missing values stay missing
-        risky = text.str.contains(_FORMULA_RE, regex=True, na=False) & ~text.str.contains(
-            _PLAIN_NUMBER_RE, regex=True, na=False
-        )
-        if risky.any():
-            out[name] = s.where(~risky, "'" + text)
-    return out
-
-
-def write_csv(frame: pd.DataFrame, path: Path | str, **kwargs: object) -> Path:
-    """Write ``frame`` as CSV (no index) with formula cells neutralised; return the path."""
-    path = Path(path)
-    neutralise_formulas(frame).to_csv(path, index=False, **kwargs)  # type: ignore[call-overload]
-    return path
-
-
 def table_files(folder: Path) -> dict[str, Path]:
     """Map lower-case file stems in ``folder`` to readable table files (csv, tsv, parquet, xlsx)."""
     out: dict[str, Path] = {}
@@ -238,14 +204,11 @@ def table_files(folder: Path) -> dict[str, Path]:
 
 
 __all__ = [
-    "FORMULA_START",
     "NA_VALUES",
     "detect_delimiter",
     "detect_encoding",
-    "neutralise_formulas",
     "read_csv_bytes",
     "read_header",
     "read_table",
     "table_files",
-    "write_csv",
 ]

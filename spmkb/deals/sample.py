@@ -352,7 +352,7 @@ def write_sample(out: Path, seed: int = 7, *, csv: bool = True, **kwargs: object
     copies under ``out/csv/`` for trying ``spmkb deals import`` on familiar files. Refuses
     to replace a non-empty folder that is not a deal folder.
     """
-    from spmkb.deals.io import write_csv
+    from spmkb.csvsafe import write_csv
     from spmkb.deals.store import save_deal_data
 
     out = Path(out)

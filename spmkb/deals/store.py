@@ -30,6 +30,7 @@ from typing import Any
 
 import pandas as pd
 
+from spmkb.csvsafe import write_csv
 from spmkb.deals.io import read_table
 from spmkb.deals.parse import cast_table, check_columns
 from spmkb.deals.schema import TABLES, DealData, empty_frame
@@ -114,7 +115,6 @@ def save_deal_data(
     meta: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``data`` to ``folder`` atomically, replacing what was there; return the folder."""
-    from spmkb.deals.io import write_csv
 
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)

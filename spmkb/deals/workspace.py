@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from spmkb.config import Settings
-from spmkb.deals.io import write_csv
+from spmkb.csvsafe import write_csv
 from spmkb.deals.report import ImportReport
 from spmkb.deals.schema import DealData
 from spmkb.deals.store import (

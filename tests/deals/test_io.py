@@ -124,7 +124,7 @@ def test_folder_is_not_a_file(tmp_path: Path) -> None:
 
 def test_neutralise_formulas_prefixes_risky_text_only() -> None:
     """Text starting with = + - @ TAB CR gets a leading '; plain numbers and other columns do not."""
-    from spmkb.deals.io import neutralise_formulas
+    from spmkb.csvsafe import neutralise_formulas
 
     frame = pd.DataFrame(
         {
