@@ -68,7 +68,11 @@ def _locked(folder: Path) -> Iterator[None]:
     except ImportError:  # not POSIX: no cross-process lock
         yield
         return
-    fd = os.open(folder.parent, os.O_RDONLY)
+    try:
+        fd = os.open(folder.parent, os.O_RDONLY)
+    except OSError:  # an unreadable parent: nothing to lock (a save then fails clearly)
+        yield
+        return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -19,7 +19,6 @@ from spmkb.deals.schema import DealData
 from spmkb.deals.store import (
     has_deal_data,
     import_info,
-    read_folder,
     read_store,
     recover_folder,
     save_deal_data,
@@ -38,13 +37,13 @@ def load_deal_data(settings: Settings, folder: Path | str | None = None) -> Deal
             recover_folder(folder)
         if not folder.is_dir():
             raise DealDataError("deal data folder not found", path=folder, hint=_NOTHING)
-        return read_folder(folder)
+        return read_store(folder)
     if settings.deals is not None:
         source = Path(settings.deals)
         if not source.exists():
             recover_folder(source)
         if has_deal_data(source):
-            return read_folder(source)
+            return read_store(source)
         return check_deals(source, settings=settings).data
     return read_store(settings.deals_store)
 
