@@ -47,8 +47,10 @@ def clean_text(s: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
-#: A time followed by a UTC offset (``23:30-05:00``, ``10:00:00Z``): group 1 is the local time.
-_OFFSET_RE = r"^(.*\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+#: A time followed by a UTC offset (``23:30-05:00``, ``10:00:00Z``), and the offset alone.
+#: (No ``\s``: pandas would fall back from Arrow's regex engine to Python's, 10x slower.)
+_WITH_OFFSET_RE = r"[0-9]:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)? *(?:Z|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+_OFFSET_RE = r" *(?:Z|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)$"
 _LOW, _HIGH = pd.Timestamp.min, pd.Timestamp.max  # what datetime64[ns] can hold
 
 
@@ -121,14 +123,15 @@ def parse_dates_checked(
     u = ascii_digits(pd.Series(np.asarray(uniq, dtype=object), dtype="str"))
     parsed = pd.Series(pd.NaT, index=u.index, dtype="datetime64[us]")
     todo = pd.Series(True, index=u.index)
-    local = u.str.extract(_OFFSET_RE, expand=False)
-    if local.notna().any():
+    offset = u.str.contains(_WITH_OFFSET_RE, regex=True, na=False)  # Arrow regex: fast
+    if offset.any():
         if timezone:
-            got = pd.to_datetime(u[local.notna()], format="ISO8601", errors="coerce", utc=True)
+            got = pd.to_datetime(u[offset], format="ISO8601", errors="coerce", utc=True)
             got = got.dt.tz_convert(timezone).dt.tz_localize(None).astype("datetime64[us]")
             hit = got.index[got.notna()]
             parsed[hit], todo[hit] = got[hit], False
-        u = u.mask(local.notna() & todo, local)  # the local time as written
+        local = u[offset & todo].str.replace(_OFFSET_RE, "", regex=True)
+        u = u.mask(offset & todo, local)  # the local time as written
     formats = [fmt] if fmt else list(DATE_FORMATS)
     if dayfirst and not fmt:
         formats.sort(key=lambda f: 0 if f.startswith("%d") else 1)
