@@ -49,7 +49,9 @@ def clean_text(s: pd.Series) -> pd.Series:
 
 #: A time followed by a UTC offset (``23:30-05:00``, ``10:00:00Z``), and the offset alone.
 #: (No ``\s``: pandas would fall back from Arrow's regex engine to Python's, 10x slower.)
-_WITH_OFFSET_RE = r"[0-9]:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)? *(?:Z|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+_WITH_OFFSET_RE = (
+    r"[0-9]:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)? *(?:Z|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+)
 _OFFSET_RE = r" *(?:Z|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)$"
 _LOW, _HIGH = pd.Timestamp.min, pd.Timestamp.max  # what datetime64[ns] can hold
 
