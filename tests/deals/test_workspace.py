@@ -129,3 +129,23 @@ def test_cli_all_rejected_exits_1_and_keeps_data(in_tmp: Path, test_data: Path) 
     assert f"Rejected rows written to {in_tmp / 'ws' / 'all_rejected.rejects.csv'}" in result.output
     settings = load_settings({"store": "ws"}, cwd=in_tmp, environ={})
     assert len(load_deal_data(settings).opportunities) == 7
+
+
+def test_store_and_validate_do_not_import_each_other() -> None:
+    """store.py reads/writes folders, validate.py validates; only workspace.py joins them."""
+    import ast
+
+    import spmkb.deals.store as store
+    import spmkb.deals.validate as validate
+
+    def imported(module) -> set[str]:
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        return {
+            n.module or ""
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("spmkb")
+        } | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+
+    assert "spmkb.deals.validate" not in imported(store)
+    assert "spmkb.deals.store" not in imported(validate)
+    assert "spmkb.deals.workspace" not in imported(store) | imported(validate)
