@@ -257,7 +257,7 @@ def _policies(cfg: dict[str, Any], settings: Any) -> dict[str, Any]:
 
 #: ``[deals]`` options that change validation: allowed values, default first.
 _POLICIES: dict[str, tuple[str, ...]] = {
-    "out_of_range_dates": ("reject", "empty"),
+    "far_future_dates": ("reject", "empty"),
     "closed_without_close_date": ("warn", "reject"),
 }
 
@@ -268,9 +268,9 @@ def _dates(
     """Parse created and close dates; unparsable dates and close before created are errors.
 
     Dates outside 1677-09-22..2262-04-11 (``9999-12-31`` placeholders) are rejected, or
-    read as empty with a warning under ``[deals] out_of_range_dates = "empty"``.
+    read as empty with a warning under ``[deals] far_future_dates = "empty"``.
     """
-    empty_far = policy["out_of_range_dates"] == "empty"
+    empty_far = policy["far_future_dates"] == "empty"
     for canon in ("created", "close_date"):
         where = m.columns.get(canon)
         if where is None:
@@ -301,7 +301,7 @@ def _dates(
                     ": read as no date"
                     if empty_far
                     else '; leave the cell empty for "no date", or set [deals] '
-                    'out_of_range_dates = "empty" to read such dates as empty'
+                    'far_future_dates = "empty" to read such dates as empty'
                 ),
             ),
             severity="warning" if empty_far else "error",

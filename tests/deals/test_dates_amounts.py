@@ -39,13 +39,13 @@ def test_far_future_date_is_a_row_error(test_data: Path, tmp_path: Path) -> None
     [(row, severity, message)] = _problems(report, "date_out_of_range")
     assert (row, severity) == (4, "error")
     assert message.startswith("date '9999-12-31' in 'Close Date' is outside 1677-09-22..2262-04-11")
-    assert 'out_of_range_dates = "empty"' in message
+    assert 'far_future_dates = "empty"' in message
     assert set(report.data.opportunities["id"]) == {"006F1", "006F2", "006F4"}
 
 
 def test_far_future_date_as_empty_when_configured(test_data: Path, tmp_path: Path) -> None:
-    """With out_of_range_dates = "empty", 006F3 loads with no close date and a warning."""
-    settings = _settings(tmp_path, '[deals]\nout_of_range_dates = "empty"\n')
+    """With far_future_dates = "empty", 006F3 loads with no close date and a warning."""
+    settings = _settings(tmp_path, '[deals]\nfar_future_dates = "empty"\n')
     report = check_deals(
         test_data / "deals" / "far_future_date.csv", preset="salesforce", settings=settings
     )
@@ -57,10 +57,8 @@ def test_far_future_date_as_empty_when_configured(test_data: Path, tmp_path: Pat
 
 
 def test_bad_policy_value_names_the_setting(test_data: Path, tmp_path: Path) -> None:
-    settings = _settings(tmp_path, '[deals]\nout_of_range_dates = "drop"\n')
-    with pytest.raises(
-        ConfigError, match="out_of_range_dates = 'drop' is not one of: reject, empty"
-    ):
+    settings = _settings(tmp_path, '[deals]\nfar_future_dates = "drop"\n')
+    with pytest.raises(ConfigError, match="far_future_dates = 'drop' is not one of: reject, empty"):
         check_deals(test_data / "deals" / "far_future_date.csv", settings=settings)
 
 
