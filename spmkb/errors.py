@@ -164,6 +164,22 @@ class Problem:
         )
 
 
+class HasProblems:
+    """Mixin for results that carry a ``problems`` list: its ``errors`` and ``warnings``."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems with severity ``error``."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems with severity ``warning``."""
+        return [p for p in self.problems if p.severity == "warning"]
+
+
 def suggest(name: str, choices: list[str] | tuple[str, ...] | set[str], n: int = 3) -> list[str]:
     """Return up to ``n`` close matches of ``name`` among ``choices`` (case-insensitive)."""
     import difflib

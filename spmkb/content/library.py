@@ -14,11 +14,11 @@ from pathlib import Path
 from spmkb.config import Settings
 from spmkb.content.model import Asset
 from spmkb.content.parse import ROOT_DOCS, _parse, _rel, is_markdown, read_text
-from spmkb.errors import ContentError, Problem
+from spmkb.errors import ContentError, HasProblems, Problem
 
 
 @dataclass
-class Library:
+class Library(HasProblems):
     """Every asset of a playbook folder, plus the problems found while loading it."""
 
     root: Path
@@ -31,16 +31,6 @@ class Library:
     def by_id(self) -> dict[str, Asset]:
         """Assets keyed by id."""
         return {a.id: a for a in self.assets}
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems that made a file skip."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Problems of files that loaded anyway."""
-        return [p for p in self.problems if p.severity == "warning"]
 
 
 def iter_candidates(root: Path) -> tuple[list[str], dict[str, str]]:

@@ -231,15 +231,16 @@ def new_reviews(
 ) -> BatchResult:
     """Generate reviews for ``reps``; errors are collected per rep, the rest still generated."""
     from spmkb.deals.store import load_deal_data
-    from spmkb.reviews.scorecard import find_rep, team_of
+    from spmkb.deals.roster import roster
 
     started = time.perf_counter()
     data = data if data is not None else load_deal_data(settings)
+    ros = roster(data)
     period = Period.parse(period).label
     result = BatchResult(period)
     names = []
     for rep in reps:
-        names.append(find_rep(data, rep))  # unknown rep: NotFoundError before anything runs
+        names.append(ros.find_name(rep))  # unknown rep: NotFoundError before anything runs
     _standards, conn = _prepare(settings, data, period)
     template = template_path(settings)
     recs: dict[str, Any] = {}
@@ -251,7 +252,7 @@ def new_reviews(
                 result.notes.append(note)
     reuse = len(names) > 1
     # Same-team reviews share team figures (cached in the kernel): keep them on one worker.
-    names = sorted(dict.fromkeys(names), key=lambda r: (str(team_of(data, r)), r))
+    names = sorted(dict.fromkeys(names), key=lambda r: (str(ros.team_of(r)), r))
     jobs = [
         (
             rep,
@@ -278,28 +279,6 @@ def new_reviews(
             result.errors[rep] = error
             continue
         result.paths[rep] = str(path)
-        ensure_review(conn, rep, period, team=team_of(data, rep), notebook=str(path))
+        ensure_review(conn, rep, period, team=ros.team_of(rep), notebook=str(path))
     result.seconds = time.perf_counter() - started
     return result
-
-
-def reps_for(data: Any, *, team: str | None = None) -> list[str]:
-    """Every rep with deals (or of ``team``; NotFoundError suggesting teams when unknown)."""
-    from spmkb.errors import NotFoundError, suggest
-    from spmkb.reviews.scorecard import team_reps
-
-    if team is not None:
-        teams = (
-            sorted({str(t) for t in data.reps["team"].dropna().unique()}) if len(data.reps) else []
-        )
-        match = {t.lower(): t for t in teams}.get(team.lower())
-        if match is None:
-            raise NotFoundError(
-                f"no team named {team!r} in the deal data",
-                field="team",
-                suggestions=suggest(team, teams),
-            )
-        team = match
-    reps = team_reps(data, team)
-    have = {str(x) for x in data.opportunities["rep"].dropna().unique()}
-    return [r for r in reps if r in have]

@@ -202,7 +202,7 @@ class TeamContext:
 
     def data(self) -> JsonData:
         """Status and scores as JSON."""
-        from spmkb.reviews.scorecard import _records
+        from spmkb.deals.overview import records as _records
 
         return JsonData(
             {
@@ -229,7 +229,7 @@ def open_team(
     from spmkb.config import load_settings
     from spmkb.deals.periods import Period
     from spmkb.deals.store import load_deal_data
-    from spmkb.reviews.generate import reps_for
+    from spmkb.deals.roster import roster
     from spmkb.reviews.history import HISTORY_COLUMNS, list_reviews
     from spmkb.reviews.scorecard import team_scores
     from spmkb.reviews.standards import load_standards
@@ -240,7 +240,7 @@ def open_team(
     )
     data = _cached_data(settings, load_deal_data)
     label = Period.parse(period).label
-    reps = reps_for(data, team=team or None)
+    reps = roster(data).names(team=team or None, with_deals=True)
     if Path(settings.db_path).exists():
         reviews = list_reviews(
             open_db(settings.db_path, create=False), team=team or None, period=label, reps=reps
