@@ -28,8 +28,9 @@ from spmkb.errors import DealDataError
 
 
 @pytest.fixture(scope="module")
-def sample() -> DealData:
-    return generate_sample(7)
+def sample(sample_deal_data: DealData) -> DealData:
+    """The default sample (seed 7), shared by the session (read-only)."""
+    return sample_deal_data
 
 
 def test_shape_and_realism(sample: DealData) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
-from spmkb.deals.sample import SAMPLE_END, generate_sample
+from spmkb.deals.sample import SAMPLE_END
 from spmkb.deals.sample_people import HIRES, RAMP_CURVES, TENURED_SDRS
 from spmkb.deals.schema import DealData
 
@@ -22,8 +22,9 @@ EVALUABLE_BY = date(2025, 8, 14)
 
 
 @pytest.fixture(scope="module")
-def sample() -> DealData:
-    return generate_sample(7)
+def sample(sample_deal_data: DealData) -> DealData:
+    """The default sample (seed 7), shared by the session (read-only)."""
+    return sample_deal_data
 
 
 def months_to_quota(data: DealData) -> pd.DataFrame:

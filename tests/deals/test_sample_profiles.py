@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from spmkb.deals.sample import SAMPLE_END, TOP_PERFORMERS, WEAK_STAGE_REPS, generate_sample
+from spmkb.deals.sample import SAMPLE_END, TOP_PERFORMERS, WEAK_STAGE_REPS
 from spmkb.deals.sample_assets import LINKED_ASSET, UNLINKED_ASSETS, generate_asset_opens
 from spmkb.deals.sample_people import (
     HIRES,
@@ -28,8 +28,9 @@ TIER_QUARTERS = ("2026-Q1", "2026-Q2")  # the last two complete quarters before 
 
 
 @pytest.fixture(scope="module")
-def sample() -> DealData:
-    return generate_sample(7)
+def sample(sample_deal_data: DealData) -> DealData:
+    """The default sample (seed 7), shared by the session (read-only)."""
+    return sample_deal_data
 
 
 @pytest.fixture(scope="module")
