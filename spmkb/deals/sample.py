@@ -98,6 +98,7 @@ def generate_sample(
     n_days = int((end64 - start64).astype(int)) + 1
     tr = rep_traits(n_reps, start, rng)
     reps = tr.reps
+    reps.loc[reps["end_date"] > pd.Timestamp(end), "end_date"] = pd.NaT  # not gone yet
     names = reps["rep"].to_numpy(dtype=object)
     team_idx = np.array([TEAMS.index(t) for t in reps["team"]])
     start_day = reps["start_date"].to_numpy().astype("datetime64[D]")
@@ -121,9 +122,9 @@ def generate_sample(
     active &= ~((tr.early_count[:, None] >= 0) & (tenure <= 30))  # planted below instead
     lam = deals_per_rep_day * tr.volume[:, None] * (0.3 + 0.7 * ramp) * active
     counts = rng.poisson(lam)
-    for i in np.nonzero(tr.early_count > 0)[0]:  # a hire's first 30 days: planted counts
+    for i in np.nonzero(tr.early_count > 0)[0]:  # a hire's days 1-29: planted counts
         first = int((start_day[i] - start64).astype(int))
-        when = first + rng.integers(tr.early_from[i], 31, tr.early_count[i])
+        when = first + rng.integers(tr.early_from[i], 30, tr.early_count[i])
         np.add.at(counts[i], when[(when >= 0) & (when < n_days)], 1)
     rep_of, day_of = np.nonzero(counts)
     reps_i = np.repeat(rep_of, counts[rep_of, day_of])

@@ -54,7 +54,8 @@ RAMP_CURVES: dict[str, tuple[int, float]] = {
     "slow": (300, 1.0),
     "none": (60, 0.0),
 }
-#: Early-pipeline milestone counts planted in a hire's days 0-30: met -> 6..9, not met -> 1..3.
+#: Early-pipeline milestone: deals planted on a hire's days 1-29 (none on day 30, the generic
+#: rate starts on day 31, so "by day 30" and "before day 30" agree): met 6..9, not met 1..3.
 EARLY_MET, EARLY_NOT_MET = (6, 9), (1, 3)
 
 
@@ -177,7 +178,7 @@ class Traits:
     response_hours: np.ndarray  # median first response
     activity_factor: np.ndarray
     segment_mix: np.ndarray  # (n_reps, 3) probabilities, NaN row = team default
-    early_count: np.ndarray  # int: planted opportunities in days 0-30, -1 = not planted
+    early_count: np.ndarray  # int: planted opportunities in days 1-29, -1 = not planted
     early_from: np.ndarray  # int: first day those may be created
     first_activity_day: np.ndarray  # int: planted first activity (days from start), -1 none
     is_hire: np.ndarray  # bool

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
-from spmkb.deals.sample import SAMPLE_END
+from spmkb.deals.sample import SAMPLE_END, generate_asset_opens, generate_sample
 from spmkb.deals.sample_people import HIRES, RAMP_CURVES, TENURED_SDRS
-from spmkb.deals.schema import DealData
+from spmkb.deals.schema import TABLES, DealData
 
 #: Hires with at least a year of data before SAMPLE_END: the onboarding comparisons use them.
 EVALUABLE_BY = date(2025, 8, 14)
@@ -51,6 +51,14 @@ def months_to_quota(data: DealData) -> pd.DataFrame:
         first = data.activities.loc[data.activities["rep"] == name, "date"].min()
         rows.append((name, h.ramp, early, (first - pd.Timestamp(h.start)).days, months))
     return pd.DataFrame(rows, columns=["rep", "ramp", "opps_by_day_30", "first_activity_day", "t"])
+
+
+def test_full_sample_is_deterministic(sample: DealData) -> None:
+    """Same seed, same tables: the whole roster (SDRs, hires, leavers) and the asset opens."""
+    again = generate_sample(7)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(sample.table(table), again.table(table))
+    pd.testing.assert_frame_equal(generate_asset_opens(sample, 7), generate_asset_opens(again, 7))
 
 
 def test_hires_over_three_years_with_roles_and_ids(sample: DealData) -> None:
@@ -141,7 +149,7 @@ def test_ramp_curves(sample: DealData, ramp: str, expected: float) -> None:
 def test_early_pipeline_milestone_predicts_time_to_quota(sample: DealData) -> None:
     """At least 5 opportunities created by day 30 -> 100 % of ramped quota much sooner.
 
-    Planted: 13 evaluable hires met it (planted 6-9 deals in days 0-30; 10 ramp fast), 14 did
+    Planted: 13 evaluable hires met it (planted 6-9 deals in days 1-29; 10 ramp fast), 14 did
     not (1-3 deals; 2 fast, 8 slow, 4 never ramp). Fast hires make their (20-40 %) ramped quota
     in their first full quarter, slow ones about a year in. Seed 7: median 6.9 vs 14.1 months;
     reached within 7.5 months: 9 of 13 vs 2 of 14.
