@@ -30,7 +30,7 @@ def deal_context(settings: Any, deal_id: str) -> dict[str, str | None]:
     Reads the workspace's deal data; NotFoundError with the closest ids when there is no
     such deal. Missing values are None, never empty strings.
     """
-    from spmkb.deals import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
 
     opps = load_deal_data(settings).opportunities
     ids = opps["id"].astype(str)
