@@ -1,0 +1,328 @@
+"""What was known on a date, and the rates a bookings forecast learns from it.
+
+:func:`as_known_on` rebuilds the deal data as the CRM looked on a date: deals created later
+are removed, deals closed later are re-opened (status open, close date unknown, and, where
+the export gives open deals the product's list price, that amount instead of the won
+value), stage history and activities after the date are dropped. The forecast runs on this
+cut, so it cannot use what happened after its ``as_of`` date, and a backtest on the full
+data equals the forecast on the cut (a test checks it).
+
+:func:`learn` turns the periods before the forecast date into win rates: at the same offset
+into each earlier period, the deals then open are placed in a *cell* (their stage from the
+stage history, or, without stage history, their age in days) and counted, per cell, as won
+inside that period or not. Rates are count-weighted (an export can give a won deal's amount
+away, see :func:`list_prices`), split by product and by rep and shrunk towards the cell's
+company-wide rate. It also measures how much a whole period's bookings swing beyond
+deal-by-deal luck (overdispersion) for scopes of the forecast's level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spmkb.deals._frame import N_STAGES, NO_DAY, day_of, days, lookup
+from spmkb.deals.periods import Period, as_date
+from spmkb.deals.schema import LOST, OPEN, PIPELINE_STAGES, WON, DealData
+
+#: Upper bounds (days since created) of the age buckets used for deals of unknown stage.
+AGE_EDGES = np.array([7, 14, 30, 60, 90, 120, 150, 180, 365])
+N_CELLS = N_STAGES + len(AGE_EDGES) + 1
+#: A product's open and lost deals must number at least this many to read a list price.
+MIN_PRICE_DEALS = 3
+
+
+def cell_label(cell: int) -> str:
+    """Readable name of a rate cell: the stage, or the age bucket of a deal of unknown stage."""
+    if cell < N_STAGES:
+        return PIPELINE_STAGES[cell]
+    k = cell - N_STAGES
+    lo = 0 if k == 0 else int(AGE_EDGES[k - 1])
+    hi = f"{int(AGE_EDGES[k]) - 1}" if k < len(AGE_EDGES) else "+"
+    return f"unknown stage, {lo}-{hi} days old" if hi != "+" else f"unknown stage, {lo}+ days old"
+
+
+def list_prices(opps: pd.DataFrame) -> dict[str, float]:
+    """Product -> the one amount all its open and lost deals carry, where they all carry one.
+
+    Some exports (Maven CRM) give open and lost deals the product's list price but won deals
+    the actual value; such a deal's amount tells its outcome. Read per product from at least
+    :data:`MIN_PRICE_DEALS` open/lost deals; products whose amounts vary have none.
+    """
+    if "product" not in opps or not len(opps):
+        return {}
+    status = opps["status"].astype("string").str.strip().str.lower()
+    amount = pd.to_numeric(opps["amount"], errors="coerce")
+    m = (status != WON).fillna(True) & amount.notna() & opps["product"].notna()
+    if not m.any():
+        return {}
+    stats = amount[m].groupby(opps["product"][m].astype(str)).agg(["nunique", "size", "first"])
+    ok = stats[(stats["nunique"] == 1) & (stats["size"] >= MIN_PRICE_DEALS)]
+    return {str(k): float(v) for k, v in ok["first"].items()}
+
+
+def quoted_amounts(opps: pd.DataFrame, amount: np.ndarray, won: np.ndarray) -> np.ndarray:
+    """Each deal's amount as known while it was open (a won deal's list price where one exists)."""
+    prices = list_prices(opps)
+    if not prices:
+        return amount
+    price = opps["product"].astype("string").map(prices)
+    price = pd.to_numeric(price, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(won & ~np.isnan(price), price, amount)
+
+
+def _last_stage(hist: pd.DataFrame, cut: int) -> pd.Series:
+    """Opportunity id -> the last stage entered on or before day ``cut``."""
+    if not len(hist):
+        return pd.Series(dtype=object)
+    entered = days(hist["entered_at"])
+    code = lookup(hist["stage"], PIPELINE_STAGES, lower=True)
+    ok = (entered != NO_DAY) & (entered <= cut) & (code >= 0)
+    h = pd.DataFrame(
+        {"id": hist["opportunity_id"].astype(str).to_numpy()[ok], "day": entered[ok], "k": code[ok]}
+    )
+    last = h.sort_values(["id", "day", "k"], kind="stable").groupby("id", sort=False).tail(1)
+    return pd.Series(np.array(PIPELINE_STAGES, dtype=object)[last["k"]], index=last["id"])
+
+
+_CUTS: dict[tuple[int, int], tuple[tuple[Any, ...], DealData]] = {}
+
+
+def as_known_on(data: DealData, day: date | str) -> DealData:
+    """The deal data as the CRM looked on ``day`` (nothing that happened later).
+
+    Deals created after ``day`` are removed (deals without a created date are kept: when they
+    were created is unknown). Deals closed after ``day`` are re-opened: status open, close
+    date unknown, no loss reason or forecast category, and the product's list price as
+    amount where the export gives one to open deals (:func:`list_prices`). Every open deal's
+    close date is unknown (the expected close date recorded at the data's end is not what
+    was expected then). Stage history is cut to ``entered_at <= day`` and each deal's stage
+    set to the last stage entered by then (a re-opened deal without history: the first
+    stage, meaning "unknown"); activities after ``day`` are dropped. Reps and quotas stay.
+    Cached per data object and day.
+    """
+    cut = day_of(as_date(day))
+    tables = (data.opportunities, data.stage_history, data.activities, data.reps, data.quotas)
+    hit = _CUTS.get((id(data), cut))
+    if hit is not None and all(a is b for a, b in zip(hit[0], tables, strict=True)):
+        return hit[1]
+    opps = data.opportunities
+    created, close = days(opps["created"]), days(opps["close_date"])
+    status = opps["status"].astype("string").str.strip().str.lower()
+    closed = status.isin([WON, LOST]).fillna(False).to_numpy(dtype=bool)
+    keep = (created == NO_DAY) | (created <= cut)
+    reopen = closed & (close != NO_DAY) & (close > cut)
+    out = opps.copy()
+    if reopen.any():
+        out.loc[reopen, "status"] = OPEN
+        for col in ("loss_reason", "forecast_category"):
+            if col in out:
+                out.loc[reopen, col] = pd.NA
+        prices = list_prices(opps)
+        if prices and "product" in out:
+            price = pd.to_numeric(out["product"].astype("string").map(prices), errors="coerce")
+            change = reopen & price.notna().to_numpy()
+            out.loc[change, "amount"] = price[change]
+    now_open = (~closed) | reopen
+    out.loc[now_open, "close_date"] = pd.NaT
+    hist = data.stage_history
+    stage = _last_stage(hist, cut)
+    ids = out["id"].astype(str)
+    with_hist = (
+        ids.isin(set(hist["opportunity_id"].astype(str))).to_numpy()
+        if len(hist)
+        else np.zeros(len(out), bool)
+    )
+    known = ids.map(stage)
+    set_stage = with_hist | reopen
+    new_stage = known.where(known.notna(), PIPELINE_STAGES[0])
+    out.loc[set_stage, "stage"] = new_stage[set_stage].astype(str).to_numpy()
+    out = out[keep]
+    kept_ids = set(out["id"].astype(str))
+    if len(hist):
+        entered = days(hist["entered_at"])
+        hist = hist[(entered != NO_DAY) & (entered <= cut)]
+        hist = hist[hist["opportunity_id"].astype(str).isin(kept_ids).to_numpy()]
+    acts = data.activities
+    if len(acts):
+        adays = days(acts["date"])
+        keep_act = (adays != NO_DAY) & (adays <= cut)
+        if "opportunity_id" in acts:
+            opp = acts["opportunity_id"]
+            keep_act &= (opp.isna() | opp.astype(str).isin(kept_ids)).to_numpy(dtype=bool)
+        acts = acts[keep_act]
+    result = DealData(
+        opportunities=out.reset_index(drop=True),
+        stage_history=hist.reset_index(drop=True),
+        activities=acts.reset_index(drop=True),
+        reps=data.reps,
+        quotas=data.quotas,
+    )
+    if len(_CUTS) >= 8:
+        _CUTS.pop(next(iter(_CUTS)))
+    _CUTS[(id(data), cut)] = (tables, result)
+    return result
+
+
+def cell_at(f: Any, idx: np.ndarray, a: int) -> np.ndarray:
+    """Each deal's rate cell at day ``a``: its stage from the history, else its age bucket."""
+    ent = f.entered[idx]
+    known = (ent != NO_DAY) & (ent <= a)
+    has = known.any(axis=1)
+    stage = N_STAGES - 1 - np.argmax(known[:, ::-1], axis=1)
+    age = np.searchsorted(AGE_EDGES, a - f.created[idx], side="right")
+    return np.where(has, stage, N_STAGES + age)
+
+
+@dataclass
+class Rates:
+    """Win rates learnt from earlier periods (see :func:`learn`)."""
+
+    company: np.ndarray  # (N_CELLS,) pooled rate per cell
+    by_product: np.ndarray  # (N_CELLS, n_products) shrunk towards ``company``
+    by_rep: np.ndarray  # (n_reps, N_CELLS) shrunk towards ``company``
+    seen: np.ndarray  # (n_reps, N_CELLS) past open deals per rep and cell
+    snapshots: int  # earlier periods learnt from
+    level: float  # won amount / expected amount over the snapshots (amount-mix correction)
+    swing: float  # sd of a period-wide conversion factor beyond deal-by-deal luck
+    swing_n: int  # (scope, snapshot) pairs behind ``swing``
+
+    def rate(self, f: Any, idx: np.ndarray, cell: np.ndarray, prod: np.ndarray, rep: bool) -> Any:
+        """Win probability of each deal: product-cell rate, times the rep's lift when ``rep``."""
+        q = self.by_product[cell, prod]
+        if rep:
+            base = self.company[cell]
+            lift = np.where(
+                base > 0, self.by_rep[f.rep[idx], cell] / np.where(base > 0, base, 1), 1
+            )
+            q = q * lift
+        return np.clip(q, 0.0, 1.0)
+
+
+def learn(
+    f: Any,
+    prod: np.ndarray,
+    quoted: np.ndarray,
+    group: np.ndarray,
+    p: Period,
+    a: int,
+    lookback: int,
+    min_history: int,
+) -> Rates:
+    """Rates per cell (and product, and rep) from the same point of the previous periods.
+
+    For each of the ``lookback`` periods before ``p`` that ended before day ``a``, the deals
+    open at the same offset into that period (created by then, not closed by then; closed
+    deals without a close date are left out) count, per cell, as won or not won inside it.
+    Count-weighted; a product's and a rep's rates are shrunk towards the cell's company rate
+    with weight ``n / (n + min_history)``. ``group`` (one code per deal: the forecast
+    level's team or rep, or 0) sets the scopes over which the period-wide swing is measured:
+    for every scope and snapshot, won amount / expected amount; its variance beyond the
+    binomial variance is the swing's (method of moments, weighted by expected amount).
+    """
+    offset = a - day_of(p.start)
+    n_reps, n_prod = len(f.rep_names), int(prod.max()) + 1 if len(prod) else 1
+    hits_rc = np.zeros((n_reps, N_CELLS))
+    seen_rc = np.zeros((n_reps, N_CELLS))
+    hits_cp = np.zeros((N_CELLS, n_prod))
+    seen_cp = np.zeros((N_CELLS, n_prod))
+    snaps: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    dated = ~(f.closed & (f.close == NO_DAY))
+    for i in range(1, lookback + 1):
+        q = p.previous(i)
+        q_start, q_end = day_of(q.start), day_of(q.end)
+        if q_end >= a:
+            continue
+        snap = q_start + offset
+        closed_by = f.closed & (f.close <= snap)
+        idx = np.nonzero((f.created <= snap) & (f.created != NO_DAY) & ~closed_by & dated)[0]
+        if not len(idx):
+            continue
+        cell = cell_at(f, idx, snap)
+        c = f.close[idx]
+        hit = f.won[idx] & (c > snap) & (c >= q_start) & (c <= q_end)
+        np.add.at(seen_rc, (f.rep[idx], cell), 1)
+        np.add.at(hits_rc, (f.rep[idx], cell), hit)
+        np.add.at(seen_cp, (cell, prod[idx]), 1)
+        np.add.at(hits_cp, (cell, prod[idx]), hit)
+        snaps.append((idx, cell, hit))
+    seen_c, hits_c = seen_cp.sum(axis=1), hits_cp.sum(axis=1)
+    unknown = slice(N_STAGES, N_CELLS)
+    pooled = hits_c.sum() / seen_c.sum() if seen_c.sum() else 0.0
+    pooled_unknown = hits_c[unknown].sum() / seen_c[unknown].sum() if seen_c[unknown].sum() else 0
+    fallback = np.full(N_CELLS, pooled)
+    fallback[unknown] = pooled_unknown if seen_c[unknown].sum() else pooled
+    company = np.where(seen_c > 0, hits_c / np.where(seen_c > 0, seen_c, 1), fallback)
+    m = float(min_history)
+    by_product = (hits_cp + m * company[:, None]) / (seen_cp + m)
+    by_rep = (hits_rc + m * company[None, :]) / (seen_rc + m)
+    level, swing, swing_n = _swing(f, snaps, by_product, prod, quoted, group)
+    return Rates(company, by_product, by_rep, seen_rc, len(snaps), level, swing, swing_n)
+
+
+def _swing(
+    f: Any,
+    snaps: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    by_product: np.ndarray,
+    prod: np.ndarray,
+    quoted: np.ndarray,
+    group: np.ndarray,
+) -> tuple[float, float, int]:
+    """(level, swing sd, n) of won / expected amount per (scope, snapshot); see :func:`learn`."""
+    won_amt, expect, var = [], [], []
+    for idx, cell, hit in snaps:
+        q = by_product[cell, prod[idx]]
+        g = group[idx]
+        size = int(g.max()) + 1
+        won_amt.append(np.bincount(g, f.amount[idx] * hit, size))
+        expect.append(np.bincount(g, q * quoted[idx], size))
+        var.append(np.bincount(g, q * (1 - q) * quoted[idx] ** 2, size))
+    if not won_amt:
+        return 1.0, 0.0, 0
+    w, e, v = (np.concatenate(x) for x in (won_amt, expect, var))
+    ok = e > 0
+    w, e, v = w[ok], e[ok], v[ok]
+    if not len(e):
+        return 1.0, 0.0, 0
+    level = float(w.sum() / e.sum())
+    if len(e) < 2:
+        return level, 0.0, len(e)
+    r = w / (level * e)
+    excess = (r - 1.0) ** 2 - v / (level * e) ** 2  # observed minus binomial variance
+    tau2 = float(np.average(excess, weights=e))
+    return level, float(np.sqrt(max(tau2, 0.0))), len(e)
+
+
+def new_business(
+    f: Any, scope_mask: np.ndarray, p: Period, a: int, lookback: int
+) -> tuple[float, np.ndarray, int]:
+    """(mean count, amount pool, periods used) of deals won in a period after being created
+    after the same offset into it, over the previous periods that ended before day ``a``."""
+    offset = a - day_of(p.start)
+    counts, pool = [], []
+    for i in range(1, lookback + 1):
+        q = p.previous(i)
+        q_start, q_end = day_of(q.start), day_of(q.end)
+        if q_end >= a:  # only periods whose outcome was known on the forecast date
+            continue
+        ws = q_start + offset
+        m = (
+            scope_mask
+            & f.won
+            & (f.created != NO_DAY)
+            & (f.created > ws)
+            & (f.close >= q_start)
+            & (f.close <= q_end)
+        )
+        counts.append(int(m.sum()))
+        pool.append(f.amount[m])
+    if not counts:
+        return 0.0, np.zeros(0), 0
+    return float(np.mean(counts)), np.concatenate(pool), len(counts)
+
+
+__all__ = ["Rates", "as_known_on", "cell_at", "learn", "list_prices", "new_business"]
