@@ -286,12 +286,16 @@ def _forecast_known(
         )
     amounts = f.amount[idx]
 
-    lam, pool, _ = new_business(f, scope_mask, p, a, lookback) if not finished else (0, [], 0)
-    pool = np.asarray(pool, dtype=float)
+    lam, pool, nb_sd = (
+        new_business(f, scope_mask, group, p, a, lookback)
+        if not finished
+        else (0.0, np.zeros(0), 0.0)
+    )
     rng = np.random.default_rng(seed)
     sims = np.full(n_sims, won_to_date)
+    z = rng.standard_normal(n_sims)  # one period-wide draw: good or bad quarter for all parts
     tau = rates.swing
-    factor = rates.level * np.exp(tau * rng.standard_normal(n_sims) - tau**2 / 2)
+    factor = rates.level * np.exp(tau * z - tau**2 / 2)
     if len(idx) > exact_limit:  # many independent deals: their sum is normal (CLT)
         mean, sd = (q * amounts).sum(), np.sqrt((q * (1 - q) * amounts**2).sum())
         sims += np.maximum(factor * mean + sd * rng.standard_normal(n_sims), 0.0)
@@ -306,7 +310,7 @@ def _forecast_known(
                 p_run = np.clip(q[None, :] * factor[s0:s1, None], 0.0, 1.0)
                 sims[s0:s1] += (rng.random((s1 - s0, len(idx))) < p_run) @ amounts
     if lam > 0 and len(pool):
-        counts = rng.poisson(lam * factor / rates.level if rates.level > 0 else lam)
+        counts = rng.poisson(lam * np.exp(nb_sd * z - nb_sd**2 / 2))
         draws = pool[rng.integers(0, len(pool), counts.sum())]
         sims += np.bincount(np.repeat(np.arange(n_sims), counts), weights=draws, minlength=n_sims)
 

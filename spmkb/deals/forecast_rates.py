@@ -298,31 +298,40 @@ def _swing(
 
 
 def new_business(
-    f: Any, scope_mask: np.ndarray, p: Period, a: int, lookback: int
-) -> tuple[float, np.ndarray, int]:
-    """(mean count, amount pool, periods used) of deals won in a period after being created
-    after the same offset into it, over the previous periods that ended before day ``a``."""
+    f: Any, scope_mask: np.ndarray, group: np.ndarray, p: Period, a: int, lookback: int
+) -> tuple[float, np.ndarray, float]:
+    """(mean count, amount pool, log-sd of the count's rate) of deals won in the period after
+    being created after day ``a``, from the previous periods that ended before day ``a``.
+
+    In each such period, the deals created after the same offset into it and won inside it
+    are counted. The rate's spread adds the counts' variance beyond Poisson (measured per
+    scope of ``group``, pooled) and the uncertainty of a mean over few periods.
+    """
     offset = a - day_of(p.start)
-    counts, pool = [], []
+    counts, pool, by_group = [], [], []
+    size = int(group.max()) + 1 if len(group) else 1
     for i in range(1, lookback + 1):
         q = p.previous(i)
         q_start, q_end = day_of(q.start), day_of(q.end)
         if q_end >= a:  # only periods whose outcome was known on the forecast date
             continue
         ws = q_start + offset
-        m = (
-            scope_mask
-            & f.won
-            & (f.created != NO_DAY)
-            & (f.created > ws)
-            & (f.close >= q_start)
-            & (f.close <= q_end)
-        )
-        counts.append(int(m.sum()))
-        pool.append(f.amount[m])
+        m = f.won & (f.created != NO_DAY) & (f.created > ws) & (f.close >= q_start)
+        m &= f.close <= q_end
+        counts.append(int((m & scope_mask).sum()))
+        pool.append(f.amount[m & scope_mask])
+        by_group.append(np.bincount(group[m], minlength=size))
     if not counts:
-        return 0.0, np.zeros(0), 0
-    return float(np.mean(counts)), np.concatenate(pool), len(counts)
+        return 0.0, np.zeros(0), 0.0
+    lam, k = float(np.mean(counts)), len(counts)
+    tau2 = 0.0
+    if k >= 2:
+        c = np.array(by_group, dtype=float)  # (periods, groups)
+        mean = c.mean(axis=0)
+        excess = c.var(axis=0, ddof=1) - mean
+        tau2 = max(float(excess.sum() / (mean**2).sum()), 0.0) if (mean > 0).any() else 0.0
+    rel_var = tau2 + ((1 / lam if lam > 0 else 0.0) + tau2) / k
+    return lam, np.concatenate(pool), float(np.sqrt(np.log1p(rel_var)))
 
 
 __all__ = ["Rates", "as_known_on", "cell_at", "learn", "list_prices", "new_business"]
