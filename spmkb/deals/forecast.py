@@ -259,7 +259,7 @@ def _forecast_known(
     quoted = quoted_amounts(opps, f.amount, f.won)
     rates = learn(f, prod, quoted, group, p, a, lookback, min_history)
     cell = cell_at(f, idx, a)
-    q = rates.rate(f, idx, cell, prod[idx], rep=scope != "company")
+    q = np.clip(rates.level * rates.rate(f, idx, cell, prod[idx], rep=scope != "company"), 0, 1)
     rates_kind = "company"
     if scope != "company":
         thin = sorted(
@@ -295,7 +295,7 @@ def _forecast_known(
     sims = np.full(n_sims, won_to_date)
     z = rng.standard_normal(n_sims)  # one period-wide draw: good or bad quarter for all parts
     tau = rates.swing
-    factor = rates.level * np.exp(tau * z - tau**2 / 2)
+    factor = np.exp(tau * z - tau**2 / 2)
     if len(idx) > exact_limit:  # many independent deals: their sum is normal (CLT)
         mean, sd = (q * amounts).sum(), np.sqrt((q * (1 - q) * amounts**2).sum())
         sims += np.maximum(factor * mean + sd * rng.standard_normal(n_sims), 0.0)

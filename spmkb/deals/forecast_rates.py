@@ -10,9 +10,9 @@ data equals the forecast on the cut (a test checks it).
 :func:`learn` turns the periods before the forecast date into win rates: at the same offset
 into each earlier period, the deals then open are placed in a *cell* (their stage from the
 stage history, or, without stage history, their age in days) and counted, per cell, as won
-inside that period or not. Rates are count-weighted (an export can give a won deal's amount
-away, see :func:`list_prices`), split by product and by rep and shrunk towards the cell's
-company-wide rate. It also measures how much a whole period's bookings swing beyond
+inside that period or not. Rates are weighted by each deal's amount *as known while it was
+open* (an export can give a won deal's amount away, see :func:`quoted_amounts`), split by
+product and by rep and shrunk towards the cell's company-wide rate. It also measures how much a whole period's bookings swing beyond
 deal-by-deal luck (overdispersion) for scopes of the forecast's level.
 """
 
@@ -187,7 +187,7 @@ class Rates:
     by_rep: np.ndarray  # (n_reps, N_CELLS) shrunk towards ``company``
     seen: np.ndarray  # (n_reps, N_CELLS) past open deals per rep and cell
     snapshots: int  # earlier periods learnt from
-    level: float  # won amount / expected amount over the snapshots (amount-mix correction)
+    level: float  # booked / quoted amount of past won deals (e.g. discounts off list price)
     swing: float  # sd of a period-wide conversion factor beyond deal-by-deal luck
     swing_n: int  # (scope, snapshot) pairs behind ``swing``
 
@@ -218,18 +218,18 @@ def learn(
     For each of the ``lookback`` periods before ``p`` that ended before day ``a``, the deals
     open at the same offset into that period (created by then, not closed by then; closed
     deals without a close date are left out) count, per cell, as won or not won inside it.
-    Count-weighted; a product's and a rep's rates are shrunk towards the cell's company rate
-    with weight ``n / (n + min_history)``. ``group`` (one code per deal: the forecast
+    Weighted by ``quoted`` amounts (won quoted amount / open quoted amount); a product's and a
+    rep's rates are shrunk towards the cell's company rate with weight ``n / (n + min_history)``
+    (``n`` = deals). ``group`` (one code per deal: the forecast
     level's team or rep, or 0) sets the scopes over which the period-wide swing is measured:
     for every scope and snapshot, won amount / expected amount; its variance beyond the
     binomial variance is the swing's (method of moments, weighted by expected amount).
     """
     offset = a - day_of(p.start)
     n_reps, n_prod = len(f.rep_names), int(prod.max()) + 1 if len(prod) else 1
-    hits_rc = np.zeros((n_reps, N_CELLS))
-    seen_rc = np.zeros((n_reps, N_CELLS))
-    hits_cp = np.zeros((N_CELLS, n_prod))
-    seen_cp = np.zeros((N_CELLS, n_prod))
+    seen_rc, seen_cp = np.zeros((n_reps, N_CELLS)), np.zeros((N_CELLS, n_prod))  # counts
+    hits_rc, value_rc = np.zeros((n_reps, N_CELLS)), np.zeros((n_reps, N_CELLS))  # amounts
+    hits_cp, value_cp = np.zeros((N_CELLS, n_prod)), np.zeros((N_CELLS, n_prod))
     snaps: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     dated = ~(f.closed & (f.close == NO_DAY))
     for i in range(1, lookback + 1):
@@ -245,23 +245,32 @@ def learn(
         cell = cell_at(f, idx, snap)
         c = f.close[idx]
         hit = f.won[idx] & (c > snap) & (c >= q_start) & (c <= q_end)
+        amt = quoted[idx]
         np.add.at(seen_rc, (f.rep[idx], cell), 1)
-        np.add.at(hits_rc, (f.rep[idx], cell), hit)
+        np.add.at(value_rc, (f.rep[idx], cell), amt)
+        np.add.at(hits_rc, (f.rep[idx], cell), amt * hit)
         np.add.at(seen_cp, (cell, prod[idx]), 1)
-        np.add.at(hits_cp, (cell, prod[idx]), hit)
+        np.add.at(value_cp, (cell, prod[idx]), amt)
+        np.add.at(hits_cp, (cell, prod[idx]), amt * hit)
         snaps.append((idx, cell, hit))
-    seen_c, hits_c = seen_cp.sum(axis=1), hits_cp.sum(axis=1)
+    value_c, hits_c = value_cp.sum(axis=1), hits_cp.sum(axis=1)
     unknown = slice(N_STAGES, N_CELLS)
-    pooled = hits_c.sum() / seen_c.sum() if seen_c.sum() else 0.0
-    pooled_unknown = hits_c[unknown].sum() / seen_c[unknown].sum() if seen_c[unknown].sum() else 0
+    pooled = hits_c.sum() / value_c.sum() if value_c.sum() else 0.0
     fallback = np.full(N_CELLS, pooled)
-    fallback[unknown] = pooled_unknown if seen_c[unknown].sum() else pooled
-    company = np.where(seen_c > 0, hits_c / np.where(seen_c > 0, seen_c, 1), fallback)
+    if value_c[unknown].sum():
+        fallback[unknown] = hits_c[unknown].sum() / value_c[unknown].sum()
+    company = _share(hits_c, value_c, fallback)
     m = float(min_history)
-    by_product = (hits_cp + m * company[:, None]) / (seen_cp + m)
-    by_rep = (hits_rc + m * company[None, :]) / (seen_rc + m)
+    w_cp, w_rc = seen_cp / (seen_cp + m), seen_rc / (seen_rc + m)
+    by_product = w_cp * _share(hits_cp, value_cp, company[:, None]) + (1 - w_cp) * company[:, None]
+    by_rep = w_rc * _share(hits_rc, value_rc, company[None, :]) + (1 - w_rc) * company[None, :]
     level, swing, swing_n = _swing(f, snaps, by_product, prod, quoted, group)
     return Rates(company, by_product, by_rep, seen_rc, len(snaps), level, swing, swing_n)
+
+
+def _share(won: np.ndarray, value: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """won / value where value > 0, else the fallback (broadcast)."""
+    return np.where(value > 0, won / np.where(value > 0, value, 1), fallback)
 
 
 def _swing(
@@ -272,8 +281,9 @@ def _swing(
     quoted: np.ndarray,
     group: np.ndarray,
 ) -> tuple[float, float, int]:
-    """(level, swing sd, n) of won / expected amount per (scope, snapshot); see :func:`learn`."""
-    won_amt, expect, var = [], [], []
+    """(level, swing sd, n): booked / quoted amount of the won deals, and the spread of
+    won / expected amount per (scope, snapshot) beyond the binomial; see :func:`learn`."""
+    won_amt, expect, var, booked, quoted_won = [], [], [], 0.0, 0.0
     for idx, cell, hit in snaps:
         q = by_product[cell, prod[idx]]
         g = group[idx]
@@ -281,18 +291,18 @@ def _swing(
         won_amt.append(np.bincount(g, f.amount[idx] * hit, size))
         expect.append(np.bincount(g, q * quoted[idx], size))
         var.append(np.bincount(g, q * (1 - q) * quoted[idx] ** 2, size))
+        booked += float((f.amount[idx] * hit).sum())
+        quoted_won += float((quoted[idx] * hit).sum())
+    level = booked / quoted_won if quoted_won > 0 else 1.0
     if not won_amt:
-        return 1.0, 0.0, 0
+        return level, 0.0, 0
     w, e, v = (np.concatenate(x) for x in (won_amt, expect, var))
     ok = e > 0
     w, e, v = w[ok], e[ok], v[ok]
-    if not len(e):
-        return 1.0, 0.0, 0
-    level = float(w.sum() / e.sum())
     if len(e) < 2:
         return level, 0.0, len(e)
     r = w / (level * e)
-    excess = (r - 1.0) ** 2 - v / (level * e) ** 2  # observed minus binomial variance
+    excess = (r - 1.0) ** 2 - v / e**2  # observed minus binomial variance
     tau2 = float(np.average(excess, weights=e))
     return level, float(np.sqrt(max(tau2, 0.0))), len(e)
 
