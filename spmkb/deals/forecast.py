@@ -162,7 +162,6 @@ def _check_horizon(p: Period, a_date: date, today: date) -> None:
         raise DealDataError(
             f"cannot forecast {what}: the deal data ends on {today.isoformat()} ({last.label}), "
             f"and a forecast reaches at most one {p.kind} ahead ({limit.label})",
-            field="period",
             hint=f"pick a period up to {limit.label}, or import newer deals",
         )
     ahead = period_of(a_date, p.kind).next()
@@ -170,7 +169,6 @@ def _check_horizon(p: Period, a_date: date, today: date) -> None:
         raise DealDataError(
             f"cannot forecast {p.label} as of {a_date.isoformat()}: a forecast reaches at most "
             f"one {p.kind} ahead of its date ({ahead.label})",
-            field="as_of",
             hint=f"give an as-of date in {p.previous().label} or later",
         )
 
