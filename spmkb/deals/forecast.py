@@ -255,7 +255,13 @@ def _forecast_known(
     )
     group = {"company": np.zeros(f.n, np.int64), "team": f.team, "rep": f.rep}[scope]
     quoted = quoted_amounts(opps, f.amount, f.won)
-    rates = learn(f, prod, quoted, group, p, a, lookback, min_history)
+    finer = {"company": f.team if len(f.team_names) > 1 else f.rep, "team": f.rep, "rep": None}
+    rates = learn(f, prod, quoted, group, p, a, lookback, min_history, finer[scope])
+    if rates.swing_n < 0:
+        notes.append(
+            f"Too few earlier periods to measure how much a whole period swings at this level: "
+            f"the interval uses the {'team' if finer[scope] is f.team else 'rep'} level's swing."
+        )
     cell = cell_at(f, idx, a)
     q = np.clip(rates.level * rates.rate(f, idx, cell, prod[idx], rep=scope != "company"), 0, 1)
     rates_kind = "company"

@@ -34,6 +34,8 @@ AGE_EDGES = np.array([7, 14, 30, 60, 90, 120, 150, 180, 365])
 N_CELLS = N_STAGES + len(AGE_EDGES) + 1
 #: A product's open and lost deals must number at least this many to read a list price.
 MIN_PRICE_DEALS = 3
+#: Fewer (scope, period) values than this cannot measure a period-wide swing.
+MIN_SWING = 3
 
 
 def cell_label(cell: int) -> str:
@@ -168,6 +170,17 @@ def as_known_on(data: DealData, day: date | str) -> DealData:
     return result
 
 
+def covered(f: Any, q: Period, snap: int) -> bool:
+    """Whether the data covers period ``q`` from day ``snap``: its first deal was created by
+    then, and it holds at least one close date inside ``q`` (an export that starts later, or
+    whose closed deals begin later, has no such period: missing, not zero sales)."""
+    created = f.created[f.created != NO_DAY]
+    if not len(created) or int(created.min()) > snap:
+        return False
+    c = f.close[f.closed]
+    return bool(((c >= day_of(q.start)) & (c <= day_of(q.end))).any())
+
+
 def cell_at(f: Any, idx: np.ndarray, a: int) -> np.ndarray:
     """Each deal's rate cell at day ``a``: its stage from the history, else its age bucket."""
     ent = f.entered[idx]
@@ -189,7 +202,7 @@ class Rates:
     snapshots: int  # earlier periods learnt from
     level: float  # booked / quoted amount of past won deals (e.g. discounts off list price)
     swing: float  # sd of a period-wide conversion factor beyond deal-by-deal luck
-    swing_n: int  # (scope, snapshot) pairs behind ``swing``
+    swing_n: int  # (scope, snapshot) pairs behind ``swing`` (< 0: the finer level's)
 
     def rate(self, f: Any, idx: np.ndarray, cell: np.ndarray, prod: np.ndarray, rep: bool) -> Any:
         """Win probability of each deal: product-cell rate, times the rep's lift when ``rep``."""
@@ -212,10 +225,12 @@ def learn(
     a: int,
     lookback: int,
     min_history: int,
+    finer: np.ndarray | None = None,
 ) -> Rates:
     """Rates per cell (and product, and rep) from the same point of the previous periods.
 
-    For each of the ``lookback`` periods before ``p`` that ended before day ``a``, the deals
+    For each of the ``lookback`` periods before ``p`` that ended before day ``a`` and that the
+    data covers (:func:`covered`), the deals
     open at the same offset into that period (created by then, not closed by then; closed
     deals without a close date are left out) count, per cell, as won or not won inside it.
     Weighted by ``quoted`` amounts (won quoted amount / open quoted amount); a product's and a
@@ -223,7 +238,9 @@ def learn(
     (``n`` = deals). ``group`` (one code per deal: the forecast
     level's team or rep, or 0) sets the scopes over which the period-wide swing is measured:
     for every scope and snapshot, won amount / expected amount; its variance beyond the
-    binomial variance is the swing's (method of moments, weighted by expected amount).
+    binomial variance is the swing's (method of moments, weighted by expected amount). With
+    fewer than :data:`MIN_SWING` such values, the swing of the ``finer`` grouping is used
+    instead (wider: a team swings more than the company) and ``swing_n`` is negative.
     """
     offset = a - day_of(p.start)
     n_reps, n_prod = len(f.rep_names), int(prod.max()) + 1 if len(prod) else 1
@@ -235,9 +252,9 @@ def learn(
     for i in range(1, lookback + 1):
         q = p.previous(i)
         q_start, q_end = day_of(q.start), day_of(q.end)
-        if q_end >= a:
-            continue
         snap = q_start + offset
+        if q_end >= a or not covered(f, q, snap):
+            continue
         closed_by = f.closed & (f.close <= snap)
         idx = np.nonzero((f.created <= snap) & (f.created != NO_DAY) & ~closed_by & dated)[0]
         if not len(idx):
@@ -265,6 +282,9 @@ def learn(
     by_product = w_cp * _share(hits_cp, value_cp, company[:, None]) + (1 - w_cp) * company[:, None]
     by_rep = w_rc * _share(hits_rc, value_rc, company[None, :]) + (1 - w_rc) * company[None, :]
     level, swing, swing_n = _swing(f, snaps, by_product, prod, quoted, group)
+    if swing_n < MIN_SWING and finer is not None:  # too few values: the finer level's swing
+        _, swing, swing_n = _swing(f, snaps, by_product, prod, quoted, finer)
+        swing_n = -swing_n
     return Rates(company, by_product, by_rep, seen_rc, len(snaps), level, swing, swing_n)
 
 
@@ -323,9 +343,9 @@ def new_business(
     for i in range(1, lookback + 1):
         q = p.previous(i)
         q_start, q_end = day_of(q.start), day_of(q.end)
-        if q_end >= a:  # only periods whose outcome was known on the forecast date
-            continue
         ws = q_start + offset
+        if q_end >= a or not covered(f, q, ws):  # only known, covered periods
+            continue
         m = f.won & (f.created != NO_DAY) & (f.created > ws) & (f.close >= q_start)
         m &= f.close <= q_end
         counts.append(int((m & scope_mask).sum()))
@@ -344,4 +364,4 @@ def new_business(
     return lam, np.concatenate(pool), float(np.sqrt(np.log1p(rel_var)))
 
 
-__all__ = ["Rates", "as_known_on", "cell_at", "learn", "list_prices", "new_business"]
+__all__ = ["Rates", "as_known_on", "cell_at", "covered", "learn", "list_prices", "new_business"]

@@ -20,8 +20,8 @@ K5's expected close date is unknown; K8 stays lost without a date.
 Forecast of 2026-Q2 as of d (9 days in). Learning: the same offset into 2026-Q1 is
 2026-01-10; deals then open: K7 (5 days old, quoted 250, lost) and K1 (0 days old, quoted
 at list price 100, won 90 on 2026-02-20): cell "0-6 days old" wins 100 / 350 = 0.2857 (by
-amount as known while open). 2025-Q4 had no deal. The open deals at d are 21, 40 and 68
-days old: unseen cells, so the rate of all unknown-stage deals, 0.2857; times the level
+amount as known while open). 2025-Q4 is not covered (the data starts 2026-01-05). The open
+deals at d are 21, 40 and 68 days old: unseen cells, so the rate of all unknown-stage deals, 0.2857; times the level
 booked/quoted = 90 / 100 = 0.9 -> q = 0.2571 each. No deal was created after 2026-01-10 and
 won in 2026-Q1: no new business. K8 is neither open nor learnt from.
 So bookings = 100 x Binomial(3, 0.2571): P(0) = 0.410, P(<=1) = 0.836 -> P10 = 0, P50 = 100,
