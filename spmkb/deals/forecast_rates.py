@@ -248,6 +248,7 @@ def learn(
     hits_rc, value_rc = np.zeros((n_reps, N_CELLS)), np.zeros((n_reps, N_CELLS))  # amounts
     hits_cp, value_cp = np.zeros((N_CELLS, n_prod)), np.zeros((N_CELLS, n_prod))
     snaps: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    parts: list[list[np.ndarray]] = []
     dated = ~(f.closed & (f.close == NO_DAY))
     for i in range(1, lookback + 1):
         q = p.previous(i)
@@ -266,26 +267,43 @@ def learn(
         np.add.at(seen_rc, (f.rep[idx], cell), 1)
         np.add.at(value_rc, (f.rep[idx], cell), amt)
         np.add.at(hits_rc, (f.rep[idx], cell), amt * hit)
-        np.add.at(seen_cp, (cell, prod[idx]), 1)
-        np.add.at(value_cp, (cell, prod[idx]), amt)
-        np.add.at(hits_cp, (cell, prod[idx]), amt * hit)
+        part = [np.zeros((N_CELLS, n_prod)) for _ in range(3)]  # seen, value, hits
+        np.add.at(part[0], (cell, prod[idx]), 1)
+        np.add.at(part[1], (cell, prod[idx]), amt)
+        np.add.at(part[2], (cell, prod[idx]), amt * hit)
+        seen_cp, value_cp, hits_cp = seen_cp + part[0], value_cp + part[1], hits_cp + part[2]
         snaps.append((idx, cell, hit))
-    value_c, hits_c = value_cp.sum(axis=1), hits_cp.sum(axis=1)
-    unknown = slice(N_STAGES, N_CELLS)
-    pooled = hits_c.sum() / value_c.sum() if value_c.sum() else 0.0
-    fallback = np.full(N_CELLS, pooled)
-    if value_c[unknown].sum():
-        fallback[unknown] = hits_c[unknown].sum() / value_c[unknown].sum()
-    company = _share(hits_c, value_c, fallback)
+        parts.append(part)
     m = float(min_history)
-    w_cp, w_rc = seen_cp / (seen_cp + m), seen_rc / (seen_rc + m)
-    by_product = w_cp * _share(hits_cp, value_cp, company[:, None]) + (1 - w_cp) * company[:, None]
+    company, by_product = _product_rates(seen_cp, value_cp, hits_cp, m)
+    w_rc = seen_rc / (seen_rc + m)
     by_rep = w_rc * _share(hits_rc, value_rc, company[None, :]) + (1 - w_rc) * company[None, :]
-    level, swing, swing_n = _swing(f, snaps, by_product, prod, quoted, group)
+    # the swing is measured out of sample: each period against rates learnt from the others
+    loo = [
+        _product_rates(seen_cp - s_, value_cp - v_, hits_cp - h_, m)[1]
+        if len(parts) > 1
+        else by_product
+        for s_, v_, h_ in parts
+    ]
+    level, swing, swing_n = _swing(f, snaps, loo, prod, quoted, group)
     if swing_n < MIN_SWING and finer is not None:  # too few values: the finer level's swing
-        _, swing, swing_n = _swing(f, snaps, by_product, prod, quoted, finer)
+        _, swing, swing_n = _swing(f, snaps, loo, prod, quoted, finer)
         swing_n = -swing_n
     return Rates(company, by_product, by_rep, seen_rc, len(snaps), level, swing, swing_n)
+
+
+def _product_rates(
+    seen: np.ndarray, value: np.ndarray, hits: np.ndarray, m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(company rate per cell, rate per cell and product shrunk towards it) from the sums."""
+    value_c, hits_c = value.sum(axis=1), hits.sum(axis=1)
+    unknown = slice(N_STAGES, N_CELLS)
+    fallback = np.full(N_CELLS, hits_c.sum() / value_c.sum() if value_c.sum() > 0 else 0.0)
+    if value_c[unknown].sum() > 0:
+        fallback[unknown] = hits_c[unknown].sum() / value_c[unknown].sum()
+    company = _share(hits_c, value_c, fallback)
+    w = seen / (seen + m)
+    return company, w * _share(hits, value, company[:, None]) + (1 - w) * company[:, None]
 
 
 def _share(won: np.ndarray, value: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -296,7 +314,7 @@ def _share(won: np.ndarray, value: np.ndarray, fallback: np.ndarray) -> np.ndarr
 def _swing(
     f: Any,
     snaps: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-    by_product: np.ndarray,
+    rates: list[np.ndarray],
     prod: np.ndarray,
     quoted: np.ndarray,
     group: np.ndarray,
@@ -304,7 +322,7 @@ def _swing(
     """(level, swing sd, n): booked / quoted amount of the won deals, and the spread of
     won / expected amount per (scope, snapshot) beyond the binomial; see :func:`learn`."""
     won_amt, expect, var, booked, quoted_won = [], [], [], 0.0, 0.0
-    for idx, cell, hit in snaps:
+    for (idx, cell, hit), by_product in zip(snaps, rates, strict=True):
         q = by_product[cell, prod[idx]]
         g = group[idx]
         size = int(g.max()) + 1
