@@ -36,7 +36,7 @@ from spmkb.deals._frame import (
     data_today,
     day_of,
     deal_frame,
-    latest_period,
+    period_or_latest,
     select,
 )
 from spmkb.deals.forecast_rates import (
@@ -197,7 +197,7 @@ def forecast(
     sum of independent wins is drawn from its normal approximation (same mean and variance).
     Raises DealDataError for a period more than one period after the data's last date.
     """
-    p = Period.parse(period) if period is not None else latest_period(data)
+    p = period_or_latest(data, period, "a forecast")
     today = data_today(data)
     a_date = as_date(as_of) if as_of is not None else min(today, p.end)
     _check_horizon(p, a_date, today)
