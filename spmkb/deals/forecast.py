@@ -40,6 +40,7 @@ from spmkb.deals._frame import (
     select,
 )
 from spmkb.deals.forecast_rates import (
+    MIN_SWING,
     as_known_on,
     cell_at,
     cell_label,
@@ -257,7 +258,12 @@ def _forecast_known(
     quoted = quoted_amounts(opps, f.amount, f.won)
     finer = {"company": f.team if len(f.team_names) > 1 else f.rep, "team": f.rep, "rep": None}
     rates = learn(f, prod, quoted, group, p, a, lookback, min_history, finer[scope])
-    if rates.swing_n < 0:
+    if abs(rates.swing_n) < MIN_SWING and not finished and rates.snapshots:
+        notes.append(
+            "Too few earlier periods to measure how much a whole period swings: the interval "
+            "shows deal-by-deal luck only and is likely too narrow."
+        )
+    elif rates.swing_n < 0:
         notes.append(
             f"Too few earlier periods to measure how much a whole period swings at this level: "
             f"the interval uses the {'team' if finer[scope] is f.team else 'rep'} level's swing."
@@ -283,6 +289,12 @@ def _forecast_known(
             notes.append(f"Company-wide rates carry {len(thin)} rep(s) with little history.")
     if not finished and rates.snapshots == 0:
         notes.append("No earlier period to learn from: win rates are 0; only won deals count.")
+    elif not finished:
+        notes.append(
+            f"Win rates learnt from {rates.snapshots} earlier period(s) "
+            f"({int(rates.seen.sum()):,} deals open at the same point); period-wide swing "
+            f"±{rates.swing:.0%} from {abs(rates.swing_n)} past (scope, period) value(s)."
+        )
     if len(idx) and (cell >= N_STAGES).any():
         notes.append(
             "Deals without stage history are placed by age (days since created) and product, "
