@@ -202,7 +202,17 @@ def forecast(
     today = data_today(data)
     a_date = as_date(as_of) if as_of is not None else min(today, p.end)
     _check_horizon(p, a_date, today)
-    known = as_known_on(data, a_date)
+    a, f = day_of(a_date), deal_frame(data)
+    entered = f.entered[f.entered != NO_DAY]
+    nothing_later = (
+        (f.created.max(initial=NO_DAY) <= a)
+        and (f.close[f.closed].max(initial=NO_DAY) <= a)
+        and (entered.max(initial=NO_DAY) <= a)
+    )
+    # The cut changes nothing the forecast reads when nothing happened after ``as_of`` (open
+    # deals' expected close dates are never read), and a finished period only needs what was
+    # won: skip it then (on 1 M deals the cut and its arrays cost seconds).
+    known = data if nothing_later or a >= day_of(p.end) else as_known_on(data, a_date)
     return _forecast_known(
         known, rep, team, p, a_date, quota, n_sims, seed, min_history, lookback, exact_limit
     )
@@ -229,7 +239,7 @@ def _forecast_known(
     notes: list[str] = []
     finished = a >= end
 
-    undated = f.closed & (f.close == NO_DAY)
+    undated = f.closed & (f.close == NO_DAY) & ((f.created == NO_DAY) | (f.created <= a))
     if (undated & scope_mask).any():
         notes.append(
             f"{int((undated & scope_mask).sum())} closed deal(s) without a close date are left "
@@ -238,15 +248,15 @@ def _forecast_known(
     won_to_date = float(
         f.amount[scope_mask & f.won & (f.close >= start) & (f.close <= min(a, end))].sum()
     )
+    if finished:  # the period is over: the answer is what was won
+        return _actuals(data, f, rep, team, p, a_date, quota, n_sims, won_to_date, notes)
     no_created = scope_mask & f.open & (f.created == NO_DAY)
-    if no_created.any() and not finished:
+    if no_created.any():
         notes.append(
             f"{int(no_created.sum())} open deal(s) without a created date are left out "
             "(their age is unknown)."
         )
     open_at = scope_mask & f.open & (f.created != NO_DAY) & (f.created <= a)
-    if finished:
-        open_at &= False  # the period is over: the answer is what was won
     idx = np.nonzero(open_at)[0]
     opps = data.opportunities
     prod = (
@@ -258,7 +268,7 @@ def _forecast_known(
     quoted = quoted_amounts(opps, f.amount, f.won)
     finer = {"company": f.team if len(f.team_names) > 1 else f.rep, "team": f.rep, "rep": None}
     rates = learn(f, prod, quoted, group, p, a, lookback, min_history, finer[scope])
-    if abs(rates.swing_n) < MIN_SWING and not finished and rates.snapshots:
+    if abs(rates.swing_n) < MIN_SWING and rates.snapshots:
         notes.append(
             "Too few earlier periods to measure how much a whole period swings: the interval "
             "shows deal-by-deal luck only and is likely too narrow."
@@ -287,9 +297,9 @@ def _forecast_known(
             )
         elif thin:
             notes.append(f"Company-wide rates carry {len(thin)} rep(s) with little history.")
-    if not finished and rates.snapshots == 0:
+    if rates.snapshots == 0:
         notes.append("No earlier period to learn from: win rates are 0; only won deals count.")
-    elif not finished:
+    else:
         notes.append(
             f"Win rates learnt from {rates.snapshots} earlier period(s) "
             f"({int(rates.seen.sum()):,} deals open at the same point); period-wide swing "
@@ -302,11 +312,7 @@ def _forecast_known(
         )
     amounts = f.amount[idx]
 
-    lam, pool, nb_sd = (
-        new_business(f, scope_mask, group, p, a, lookback)
-        if not finished
-        else (0.0, np.zeros(0), 0.0)
-    )
+    lam, pool, nb_sd = new_business(f, scope_mask, group, p, a, lookback)
     rng = np.random.default_rng(seed)
     sims = np.full(n_sims, won_to_date)
     z = rng.standard_normal(n_sims)  # one period-wide draw: good or bad quarter for all parts
@@ -353,13 +359,40 @@ def _forecast_known(
         p10=p10,
         p50=p50,
         p90=p90,
-        p_quota=None if quota is None or finished else float((sims >= quota).mean()),
+        p_quota=None if quota is None else float((sims >= quota).mean()),
         rates=rates_kind,
         notes=notes,
-        finished=finished,
         by_stage=by_stage,
         simulations=sims,
     )
+
+
+def _actuals(
+    data: DealData,
+    f: Any,
+    rep: str | None,
+    team: str | None,
+    p: Period,
+    a_date: date,
+    quota: float | None,
+    n_sims: int,
+    won: float,
+    notes: list[str],
+) -> Forecast:
+    """A finished period: what was won, against the quota (no forecast, no chance)."""
+    scope, name = ("rep", rep) if rep else ("team", team) if team else ("company", "company")
+    if quota is None:
+        quota = _scope_quota(data, f, rep, team, p)
+        if quota is None:
+            notes.append("No quota found for this scope and period: pass quota= to compare.")
+    return Forecast(
+        scope=scope, name=str(name), period=p.label, as_of=a_date,
+        quota=None if quota is None else float(quota), won_to_date=won, open_deals=0,
+        open_amount=0.0, expected_pipeline=0.0, expected_new=0.0, expected=won, p10=won,
+        p50=won, p90=won, p_quota=None, rates="actuals", notes=notes, finished=True,
+        by_stage=pd.DataFrame(columns=["stage", "deals", "amount", "probability", "expected"]),
+        simulations=np.full(n_sims, won),
+    )  # fmt: skip
 
 
 def _by_stage(cell: np.ndarray, amounts: np.ndarray, q: np.ndarray) -> pd.DataFrame:

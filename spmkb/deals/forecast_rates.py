@@ -77,18 +77,26 @@ def quoted_amounts(opps: pd.DataFrame, amount: np.ndarray, won: np.ndarray) -> n
     return np.where(won & ~np.isnan(price), price, amount)
 
 
-def _last_stage(hist: pd.DataFrame, cut: int) -> pd.Series:
-    """Opportunity id -> the last stage entered on or before day ``cut``."""
-    if not len(hist):
-        return pd.Series(dtype=object)
+def _positions(column: pd.Series, ids: Any) -> np.ndarray:
+    """Row of each value's opportunity in ``ids`` (an Arrow array), -1 when unknown."""
+    import pyarrow as pa
+
+    values = pa.array(column.astype("string[pyarrow]").array)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return lookup(values.cast(pa.large_string()), ids)
+
+
+def _last_stage(hist: pd.DataFrame, hpos: np.ndarray, cut: int, n: int) -> np.ndarray:
+    """Per deal, the index of the last stage entered on or before day ``cut`` (-1: none)."""
     entered = days(hist["entered_at"])
     code = lookup(hist["stage"], PIPELINE_STAGES, lower=True)
-    ok = (entered != NO_DAY) & (entered <= cut) & (code >= 0)
-    h = pd.DataFrame(
-        {"id": hist["opportunity_id"].astype(str).to_numpy()[ok], "day": entered[ok], "k": code[ok]}
-    )
-    last = h.sort_values(["id", "day", "k"], kind="stable").groupby("id", sort=False).tail(1)
-    return pd.Series(np.array(PIPELINE_STAGES, dtype=object)[last["k"]], index=last["id"])
+    ok = (entered != NO_DAY) & (entered <= cut) & (code >= 0) & (hpos >= 0)
+    best = np.full(n, -1, dtype=np.int64)
+    if ok.any():
+        key = (entered[ok] - entered[ok].min()) * N_STAGES + code[ok]  # latest day, then stage
+        np.maximum.at(best, hpos[ok], key)
+    return np.where(best >= 0, best % N_STAGES, -1)
 
 
 _CUTS: dict[tuple[int, int], tuple[tuple[Any, ...], DealData]] = {}
@@ -107,15 +115,18 @@ def as_known_on(data: DealData, day: date | str) -> DealData:
     stage, meaning "unknown"); activities after ``day`` are dropped. Reps and quotas stay.
     Cached per data object and day.
     """
+    import pyarrow as pa
+
     cut = day_of(as_date(day))
     tables = (data.opportunities, data.stage_history, data.activities, data.reps, data.quotas)
     hit = _CUTS.get((id(data), cut))
     if hit is not None and all(a is b for a, b in zip(hit[0], tables, strict=True)):
         return hit[1]
     opps = data.opportunities
+    n = len(opps)
     created, close = days(opps["created"]), days(opps["close_date"])
-    status = opps["status"].astype("string").str.strip().str.lower()
-    closed = status.isin([WON, LOST]).fillna(False).to_numpy(dtype=bool)
+    status = lookup(opps["status"], (WON, LOST, OPEN), lower=True)
+    closed = (status == 0) | (status == 1)
     keep = (created == NO_DAY) | (created <= cut)
     reopen = closed & (close != NO_DAY) & (close > cut)
     out = opps.copy()
@@ -129,33 +140,34 @@ def as_known_on(data: DealData, day: date | str) -> DealData:
             price = pd.to_numeric(out["product"].astype("string").map(prices), errors="coerce")
             change = reopen & price.notna().to_numpy()
             out.loc[change, "amount"] = price[change]
-    now_open = (~closed) | reopen
-    out.loc[now_open, "close_date"] = pd.NaT
-    hist = data.stage_history
-    stage = _last_stage(hist, cut)
-    ids = out["id"].astype(str)
-    with_hist = (
-        ids.isin(set(hist["opportunity_id"].astype(str))).to_numpy()
-        if len(hist)
-        else np.zeros(len(out), bool)
-    )
-    known = ids.map(stage)
-    set_stage = with_hist | reopen
-    new_stage = known.where(known.notna(), PIPELINE_STAGES[0])
-    out.loc[set_stage, "stage"] = new_stage[set_stage].astype(str).to_numpy()
+    now_open = ~closed | reopen
+    out.loc[now_open & (close != NO_DAY), "close_date"] = pd.NaT
+    hist, acts = data.stage_history, data.activities
+    ids = pa.array(opps["id"].astype("string[pyarrow]").array)
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    ids = ids.cast(pa.large_string())
+    hpos = _positions(hist["opportunity_id"], ids) if len(hist) else np.zeros(0, np.int64)
+    with_hist = np.zeros(n, dtype=bool)
+    with_hist[hpos[hpos >= 0]] = True
+    last = _last_stage(hist, hpos, cut, n) if len(hist) else np.full(n, -1)
+    current = lookup(opps["stage"], PIPELINE_STAGES, lower=True)
+    target = np.where((last < 0) & reopen, 0, last)  # re-opened, no history by then: unknown
+    change = (with_hist | reopen) & (target >= 0) & (target != current)
+    if change.any():
+        out.loc[change, "stage"] = np.array(PIPELINE_STAGES, dtype=object)[target[change]]
     out = out[keep]
-    kept_ids = set(out["id"].astype(str))
     if len(hist):
         entered = days(hist["entered_at"])
-        hist = hist[(entered != NO_DAY) & (entered <= cut)]
-        hist = hist[hist["opportunity_id"].astype(str).isin(kept_ids).to_numpy()]
-    acts = data.activities
+        safe = np.where(hpos >= 0, hpos, 0)
+        hist = hist[(entered != NO_DAY) & (entered <= cut) & (hpos >= 0) & keep[safe]]
     if len(acts):
         adays = days(acts["date"])
         keep_act = (adays != NO_DAY) & (adays <= cut)
         if "opportunity_id" in acts:
-            opp = acts["opportunity_id"]
-            keep_act &= (opp.isna() | opp.astype(str).isin(kept_ids)).to_numpy(dtype=bool)
+            apos = _positions(acts["opportunity_id"], ids)
+            known = (apos >= 0) & keep[np.where(apos >= 0, apos, 0)]
+            keep_act &= acts["opportunity_id"].isna().to_numpy(dtype=bool) | known
         acts = acts[keep_act]
     result = DealData(
         opportunities=out.reset_index(drop=True),

@@ -92,11 +92,12 @@ def test_future_outcomes_do_not_change_the_forecast(hand: DealData) -> None:
     assert np.array_equal(a.simulations, b.simulations)
 
 
+@pytest.mark.parametrize("day", [D, "2026-05-02"], ids=["cut", "data end (no cut needed)"])
 @pytest.mark.parametrize("scope", [{}, {"rep": "Ann"}, {"team": "South"}], ids=str)
-def test_invariant_on_hand_file(hand: DealData, scope: dict[str, str]) -> None:
+def test_invariant_on_hand_file(hand: DealData, scope: dict[str, str], day: str) -> None:
     """forecast(data, as_of=d) == forecast(as_known_on(data, d), as_of=d), same seed."""
-    a = forecast(hand, period="2026-Q2", as_of=D, n_sims=1000, seed=5, **scope)
-    b = forecast(as_known_on(hand, D), period="2026-Q2", as_of=D, n_sims=1000, seed=5, **scope)
+    a = forecast(hand, period="2026-Q2", as_of=day, n_sims=1000, seed=5, **scope)
+    b = forecast(as_known_on(hand, day), period="2026-Q2", as_of=day, n_sims=1000, seed=5, **scope)
     assert a.to_dict() == b.to_dict()
     assert np.array_equal(a.simulations, b.simulations)
 
@@ -108,16 +109,18 @@ def sample() -> DealData:
 
 @pytest.mark.parametrize(
     ("scope", "day"),
-    [({}, "2026-05-15"), ({"team": "East"}, "2026-04-15"), ({"rep": "Maya Chen"}, "2026-06-14")],
-    ids=["company", "team", "rep"],
-)
+    [({}, "2026-05-15"), ({"team": "East"}, "2026-04-15"), ({"rep": "Maya Chen"}, "2026-06-14"),
+     ({"team": "West"}, "2026-08-14")],
+    ids=["company", "team", "rep", "team at the data's end"],
+)  # fmt: skip
 def test_invariant_on_sample(sample: DealData, scope: dict[str, str], day: str) -> None:
     """The same invariant on the sample (which has stage history): nothing after d is used."""
-    a = forecast(sample, period="2026-Q2", as_of=day, n_sims=500, seed=1, **scope)
+    period = "2026-Q3" if day == "2026-08-14" else "2026-Q2"
+    a = forecast(sample, period=period, as_of=day, n_sims=500, seed=1, **scope)
     cut = as_known_on(sample, day)
     assert cut.opportunities["created"].max() <= pd.Timestamp(day)
     assert cut.stage_history["entered_at"].max() <= pd.Timestamp(day)
-    b = forecast(cut, period="2026-Q2", as_of=day, n_sims=500, seed=1, **scope)
+    b = forecast(cut, period=period, as_of=day, n_sims=500, seed=1, **scope)
     assert a.to_dict() == b.to_dict()
     assert np.array_equal(a.simulations, b.simulations)
 
