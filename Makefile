@@ -38,9 +38,11 @@ sample: setup
 	$(BIN)/spmkb sample-data --store $(STORE)
 	$(BIN)/spmkb index --store $(STORE)
 
-## lab: set up, build the sample data and index, open JupyterLab on notebooks/
+## lab: set up, build the sample data and index, open JupyterLab on the project folder
+# Rooted at the project so notebooks/, reviews/ and playbooks/ all open; the search notebook
+# opens first. jupyter_server_config.py keeps the shipped notebooks/ free of outputs on save.
 lab: sample
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1
+	$(BIN)/jupyter lab --config=$(CURDIR)/jupyter_server_config.py --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks/find-an-asset.ipynb --ServerApp.ip=127.0.0.1
 
 ## app: serve the asset-search notebook as a no-code web app (Voila, no code cells) on 127.0.0.1:$(PORT)
 app: setup
