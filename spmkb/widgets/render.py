@@ -14,8 +14,10 @@ reusable by other faces.
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from spmkb.content.render import highlight_terms, render_markdown, sanitize_html, strip_markdown
@@ -46,7 +48,7 @@ def query_terms(query: str) -> list[str]:
 def _chip(text: str, colour: str = "#1f4e79", background: str = "#e3edf7") -> str:
     return (
         f'<span class="spmkb-chip" style="background:{background};color:{colour};'
-        f'border-radius:10px;padding:0 7px;margin-right:4px;font-size:0.85em">'
+        f'border-radius:10px;padding:0 7px;margin-right:4px;font-size:0.85em;white-space:nowrap">'
         f"{html.escape(text)}</span>"
     )
 
@@ -191,6 +193,73 @@ def render_status(message: str, kind: str = "info") -> str:
     )
 
 
+@dataclass(frozen=True)
+class AssetLink:
+    """A relative link found in an asset body: its text, its href and the path it points to.
+
+    ``target`` is the linked file relative to the playbook root (``posixpath.normpath`` of the
+    href joined to the asset's folder, fragment dropped); it may start with ``..`` or ``/``
+    when the link leaves the root, which the panel refuses to open.
+    """
+
+    text: str
+    href: str
+    target: str
+
+
+_ANCHOR = re.compile(r"<a\s([^>]*)>(.*?)</a>", re.S)
+_HREF = re.compile(r'href="([^"]*)"')
+_EXTERNAL = re.compile(r"^(?:https?:|mailto:)", re.I)
+
+
+def link_target(asset_path: str, href: str) -> str:
+    """The file a relative ``href`` in the asset at ``asset_path`` points to, from the playbook root."""
+    from urllib.parse import unquote
+
+    part = unquote(href.split("#", 1)[0])
+    if part.startswith("/"):
+        return part
+    return posixpath.normpath(posixpath.join(posixpath.dirname(asset_path), part))
+
+
+def rewrite_links(body: str, asset_path: str) -> tuple[str, list[AssetLink]]:
+    """Make a sanitised body's links safe to click inside a widget; return the asset links.
+
+    External links (http, https, mailto) open in a new tab (``target="_blank"``, the sanitiser
+    adds ``rel="noopener noreferrer"``). Links within the page (``#…``) and relative links to
+    other files become plain marked text — clicking them cannot navigate the notebook or app
+    away — and each relative link is returned as an :class:`AssetLink` for the panel's
+    "Linked assets" buttons.
+    """
+    links: list[AssetLink] = []
+
+    def one(match: re.Match[str]) -> str:
+        attrs, inner = match.group(1), match.group(2)
+        found = _HREF.search(attrs)
+        href = html.unescape(found.group(1)) if found else ""
+        if _EXTERNAL.match(href):
+            attrs = re.sub(r'\starget="[^"]*"', "", attrs)
+            return f'<a {attrs} target="_blank">{inner}</a>'
+        if not href or href.startswith("#"):
+            return f'<span class="spmkb-local-link">{inner}</span>'
+        text = re.sub(r"<[^>]+>", "", inner).strip() or href
+        links.append(AssetLink(html.unescape(text), href, link_target(asset_path, href)))
+        return (
+            f'<span class="spmkb-asset-link" title="Linked asset: open it with the buttons '
+            f'below" style="color:#1f4e79;text-decoration:underline">{inner}</span>'
+        )
+
+    return _ANCHOR.sub(one, body), links
+
+
+def _drop_title_heading(body: str, title: str) -> str:
+    """Drop the body's first heading when it repeats the asset title (shown above it)."""
+    match = re.match(r"\s*<h1>(.*?)</h1>\s*", body, re.S)
+    if match and html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip() == title.strip():
+        return body[match.end() :]
+    return body
+
+
 def render_reader(
     asset: Asset,
     *,
@@ -199,6 +268,17 @@ def render_reader(
     lab_link: LabLink | None = None,
 ) -> str:
     """The whole asset for the reader pane: title, metadata, then the sanitised body."""
+    return render_reader_links(asset, terms=terms, freshness=freshness, lab_link=lab_link)[0]
+
+
+def render_reader_links(
+    asset: Asset,
+    *,
+    terms: Iterable[str] = (),
+    freshness: str | None = None,
+    lab_link: LabLink | None = None,
+) -> tuple[str, list[AssetLink]]:
+    """The reader pane's HTML (see :func:`render_reader`) and the asset links in the body."""
     stages = "".join(_chip(s) for s in asset.stages)
     meta = [f"{_chip(asset.type, '#333333', '#e8e8e8')}"]
     fresh = freshness or asset.freshness()
@@ -207,14 +287,18 @@ def render_reader(
         meta.append(f"owner: {html.escape(str(asset.owner))}")
     if asset.reviewed:
         meta.append(f"reviewed: {html.escape(asset.reviewed.isoformat())}")
-    body = highlight_terms(render_markdown(asset.body), terms, is_html=True, word_key=stem)
-    return sanitize_html(
+    body, links = rewrite_links(render_markdown(asset.body), asset.path)
+    body = highlight_terms(
+        _drop_title_heading(body, asset.title), terms, is_html=True, word_key=stem
+    )
+    page = sanitize_html(
         f'<div class="spmkb-reader" style="border-left:3px solid #1f4e79;padding:4px 12px">'
         f'<h3 class="spmkb-reader-title" style="margin-top:0">{html.escape(asset.title)}</h3>'
         f'<div style="margin-bottom:6px">{" ".join(meta)}</div><div>{stages}</div>'
         f"<div>{_link(asset.path, lab_link)}</div>"
         f'<div class="spmkb-reader-body">{body}</div></div>'
     )
+    return page, links
 
 
 def render_pack(pack: Any, *, lab_link: LabLink | None = None) -> str:

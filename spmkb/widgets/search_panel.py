@@ -209,8 +209,18 @@ class SearchPanel(SearchBacked):
         self.results = w.HTML("")
         self.cards = w.VBox([])
         self.reader = w.HTML("", layout=w.Layout(max_height="640px", overflow_y="auto"))
+        self.back = w.Button(
+            description="Back",
+            icon="arrow-left",
+            tooltip="Back to the asset you came from",
+            layout=w.Layout(width="auto", display="none"),
+        )
+        self.back.on_click(lambda _b: self.go_back())
+        self.links = w.VBox([])
+        self.current_asset: Any | None = None
+        self.history: list[str] = []
         left = w.VBox([self.results, self.cards], layout=w.Layout(width="55%"))
-        right = w.VBox([self.reader], layout=w.Layout(width="45%"))
+        right = w.VBox([self.back, self.reader, self.links], layout=w.Layout(width="45%"))
         self.widget = w.VBox(
             [
                 w.HBox([self.query, self.button]),
@@ -339,6 +349,7 @@ class SearchPanel(SearchBacked):
         """Render the whole asset (sanitised) in the reader pane and log the open."""
         searcher = self.ensure_searcher()
         asset = searcher.asset(asset_id)
+        self.history.clear()
         self._show_asset(asset)
         self._log_open(asset_id, rank, "open")
         return asset
@@ -352,13 +363,63 @@ class SearchPanel(SearchBacked):
         self._show_asset(asset)
         return asset
 
+    @guarded
+    def follow(self, target: str) -> Any:
+        """Open the linked asset ``target`` (from the playbook root) in the reader; Back returns."""
+        from spmkb.widgets._safe import load_asset_safely
+
+        asset = load_asset_safely(Path(self.settings.playbooks), target, self.settings)
+        if self.current_asset is not None:
+            self.history.append(self.current_asset.path)
+        self._show_asset(asset)
+        self._log_open(asset.id, None, "link")
+        return asset
+
+    @guarded
+    def go_back(self) -> Any:
+        """Show the asset the last followed link came from (the Back button)."""
+        from spmkb.widgets._safe import load_asset_safely
+
+        if not self.history:
+            self.set_status("Nothing to go back to.", "info")
+            return None
+        asset = load_asset_safely(Path(self.settings.playbooks), self.history.pop(), self.settings)
+        self._show_asset(asset)
+        return asset
+
     def _show_asset(self, asset: Any) -> None:
         terms = render.query_terms(self.query.value)
         fresh = asset.freshness(aging_fraction=self.settings.aging_fraction)
-        self.reader.value = render.render_reader(
+        page, links = render.render_reader_links(
             asset, terms=terms, freshness=fresh, lab_link=self.lab_link
         )
+        self.reader.value = page
+        self.current_asset = asset
+        self.back.layout.display = "" if self.history else "none"
+        self.links.children = self._link_buttons(links)
         self.set_status(f"Opened “{asset.title}”.", "ok")
+
+    def _link_buttons(self, links: list[render.AssetLink]) -> tuple[w.Widget, ...]:
+        """One button per distinct linked file under the reader ("Linked assets")."""
+        seen: dict[str, render.AssetLink] = {}
+        for link in links:
+            seen.setdefault(link.target, link)
+        if not seen:
+            return ()
+        buttons: list[w.Widget] = [w.HTML("<b>Linked assets</b>")]
+        for link in seen.values():
+            button = w.Button(
+                description=link.text[:60],
+                icon="link",
+                tooltip=f"Open {link.href} here",
+                layout=w.Layout(width="auto"),
+            )
+            button.on_click(functools.partial(self._click_link, link.target))
+            buttons.append(button)
+        return tuple(buttons)
+
+    def _click_link(self, target: str, _button: Any = None) -> None:
+        self.follow(target)
 
     @guarded
     def similar(self, asset_id: str) -> Any:
