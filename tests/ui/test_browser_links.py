@@ -1,0 +1,91 @@
+"""Real browser: following a link inside an asset in JupyterLab stays on the page.
+
+A small notebook in the served root opens the linked battlecard
+(``tests/data/ui/linked-battlecard.md``) in a SearchPanel's reader; the test clicks its
+"price is too high" linked-asset button and its in-body link text, and checks the reader,
+the URL and the Back button.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from test_browser import (  # noqa: F401 - app_dir, browser and lab are fixtures
+    SHOTS,
+    WAIT_MS,
+    app_dir,
+    browser,
+    lab,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+UI_DATA = Path(__file__).resolve().parents[1] / "data" / "ui"
+NOTEBOOK = "reader-links.ipynb"
+
+
+@pytest.fixture
+def links_notebook(app_dir) -> str:  # noqa: F811 - the fixture imported from test_browser
+    """Put the linked battlecard under playbooks/reference/ and a notebook opening it."""
+    root: Path = app_dir["root"]
+    (root / "playbooks" / "reference").mkdir(exist_ok=True)
+    shutil.copy(UI_DATA / "linked-battlecard.md", root / "playbooks" / "reference")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from spmkb.widgets import SearchPanel\n"
+            "panel = SearchPanel()\n"
+            "panel.open_path('reference/linked-battlecard.md')\n"
+            "panel"
+        )
+    ]
+    nbformat.write(nb, root / NOTEBOOK)
+    return NOTEBOOK
+
+
+def test_lab_reader_follows_an_asset_link_without_leaving_the_page(
+    lab,  # noqa: F811
+    browser,  # noqa: F811
+    links_notebook: str,
+) -> None:
+    """Link button → the objection in the reader, same URL; the in-body text does not navigate; Back."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{lab['url']}/lab/tree/{links_notebook}?token={lab['token']}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=WAIT_MS)
+        kernel = page.locator(".jp-StatusBar-TextItem[title^='Change kernel']")
+        kernel.filter(has_text="Idle").wait_for(timeout=WAIT_MS)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator("li[data-command='runmenu:run-all']").click()
+        title = page.locator(".spmkb-reader-title")
+        title.filter(has_text="Battlecard: Linked Co").wait_for(timeout=WAIT_MS)
+        url = page.url
+        page.locator(".spmkb-asset-link", has_text="price is too high").first.click()
+        page.wait_for_timeout(500)
+        assert page.url == url
+        page.screenshot(path=str(SHOTS / "lab-links-battlecard.png"))
+        page.locator("button.jupyter-button", has_text="price is too high").click()
+        title.filter(has_text="Price is too high").wait_for(timeout=60_000)
+        assert page.url == url
+        assert page.get_by_text("Path Not Found").count() == 0
+        page.screenshot(path=str(SHOTS / "lab-links-objection.png"))
+        page.locator("button.jupyter-button", has_text="Back").click()
+        title.filter(has_text="Battlecard: Linked Co").wait_for(timeout=60_000)
+        assert page.url == url
+        external = page.locator(".spmkb-reader a", has_text="linked.example")
+        assert external.get_attribute("target") == "_blank"
+        assert "noopener" in external.get_attribute("rel")
+    except Exception:
+        page.screenshot(path=str(SHOTS / "lab-links-failure.png"), full_page=True)
+        print(lab["log"].read_text()[-3000:])
+        raise
+    finally:
+        page.close()
