@@ -230,6 +230,8 @@ class SearchPanel(SearchBacked):
             ]
         )
         self.query.observe(self._on_query, names="value")
+        for attr, _key, _label in FACETS:
+            getattr(self, attr).observe(self._on_filter, names="value")
         self.button.on_click(self._on_click)
 
     def fill(self, facets: dict[str, list[str]]) -> None:
@@ -252,6 +254,11 @@ class SearchPanel(SearchBacked):
 
     def _on_query(self, change: dict[str, Any]) -> None:
         if change.get("new", "").strip():
+            self.search()
+
+    def _on_filter(self, _change: dict[str, Any]) -> None:
+        """A filter changed: re-run the current query (once one has run) with the new filters."""
+        if self.last_result is not None and self.query.value.strip():
             self.search()
 
     def _on_click(self, _button: Any = None) -> None:
@@ -280,8 +287,7 @@ class SearchPanel(SearchBacked):
                 result, without_filters=without, indexed=searcher.count()
             )
         self._show_cards(result.hits, render.query_terms(text))
-        n = len(result.hits)
-        self.set_status(f"{n} result{'s' if n != 1 else ''} in {result.took_ms:.0f} ms", "ok")
+        self.status.value = ""  # the count and time are in the line above the cards, once
         return result
 
     def _log(self, result: Any) -> int | None:
