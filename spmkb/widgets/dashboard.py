@@ -95,9 +95,43 @@ def _cell(value: Any, col: str) -> str:
     return html.escape(str(value))
 
 
+#: Column headers a manager reads instead of the frame's column names.
+COLUMN_LABELS: dict[str, str] = {
+    "rank": "Rank",
+    "rep": "Rep",
+    "team": "Team",
+    "quota": "Quota",
+    "won_amount": "Won amount",
+    "attainment": "Quota attainment",
+    "improvement": "Change in attainment",
+    "behaviour": "Behaviour",
+    "value": "Band",
+    "n": "n",
+    "win_rate": "Win rate",
+    "lift": "Lift",
+    "sig": "Significant",
+}
+
+
+def column_label(column: str) -> str:
+    """The header shown for ``column``: :data:`COLUMN_LABELS`, else a measure's label, else as is."""
+    from spmkb.deals.measures import MEASURES
+
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    return MEASURES[column].label if column in MEASURES else column
+
+
+def measure_label(name: Any) -> str:
+    """A measure's label ("Buyer contacts per deal") for its name; other values unchanged."""
+    from spmkb.deals.measures import MEASURES
+
+    return MEASURES[name].label if isinstance(name, str) and name in MEASURES else str(name)
+
+
 def render_table(frame: pd.DataFrame, columns: list[str], *, highlight: str | None = None) -> str:
-    """A small HTML table of ``columns``; the row whose ``rep`` is ``highlight`` is bold."""
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    """A small HTML table of ``columns`` with readable headers; ``highlight``'s rep row is bold."""
+    head = "".join(f"<th>{html.escape(column_label(c))}</th>" for c in columns)
     body = []
     for _, row in frame.iterrows():
         style = ' style="font-weight:bold"' if highlight and row.get("rep") == highlight else ""
@@ -105,6 +139,22 @@ def render_table(frame: pd.DataFrame, columns: list[str], *, highlight: str | No
             f"<tr{style}>" + "".join(f"<td>{_cell(row[c], c)}</td>" for c in columns) + "</tr>"
         )
     return sanitize_html(f'<table class="spmkb-table"><tr>{head}</tr>{"".join(body)}</table>')
+
+
+def render_leaderboard(board: pd.DataFrame, *, highlight: str | None = None, top: int = 15) -> str:
+    """The leaderboard table plus the line saying what it is ranked by and what it compares."""
+    cols = ["rank", "rep", "team", "quota", "won_amount", "attainment", "improvement"]
+    table = render_table(board.head(top), cols, highlight=highlight)
+    notes = []
+    for col, prefix in (("ranked_by", "Ranked by "), ("compared", "Change: ")):
+        if col in board.columns and len(board) and pd.notna(board[col].iloc[0]):
+            notes.append(prefix + str(board[col].iloc[0]))
+    if not notes:
+        return table
+    note = html.escape(" · ".join(notes))
+    return table + sanitize_html(
+        f'<div class="spmkb-note" style="color:#555;font-size:0.85em">{note}</div>'
+    )
 
 
 def render_summary(ov: Overview) -> str:
@@ -134,7 +184,15 @@ def render_summary(ov: Overview) -> str:
 def render_behaviours(frame: pd.DataFrame) -> str:
     """Behaviour bands with win rate, n and a significance mark."""
     view = frame.assign(sig=frame["significant"].map({True: "yes", False: ""}))
-    return render_table(view, ["behaviour", "value", "n", "win_rate", "lift", "sig"])
+    table = render_table(view, ["behaviour", "value", "n", "win_rate", "lift", "sig"])
+    for name in dict.fromkeys(str(b) for b in frame["behaviour"]):
+        label = measure_label(name)
+        if label != name:  # the manager reads the label; the name stays as the cell's tooltip
+            cell = f"<td>{html.escape(name)}</td>"
+            table = table.replace(
+                cell, f'<td title="{html.escape(name)}">{html.escape(label)}</td>'
+            )
+    return sanitize_html(table)
 
 
 def period_options(data: DealData, current: Period, n: int = 8) -> list[str]:
@@ -177,19 +235,21 @@ class DashboardPanel(Panel):
         if period and period not in periods:
             periods.insert(0, Period.parse(period).label)
         reps = sorted(str(r) for r in f.rep_names)
-        teams = sorted(set(f.rep_team.values()))
+        self.rep_team: dict[str, str] = {str(r): str(t) for r, t in f.rep_team.items()}
+        teams = sorted(set(self.rep_team.values()))
+        # "" (not None) is "all": a Dropdown shows None as an empty selection
         self.rep = w.Dropdown(
-            options=[("all reps", None), *[(r, r) for r in reps]], value=None, description="Rep"
+            options=[("all reps", ""), *[(r, r) for r in reps]], value="", description="Rep"
         )
         self.team = w.Dropdown(
-            options=[("all teams", None), *[(t, t) for t in teams]], value=None, description="Team"
+            options=[("all teams", ""), *[(t, t) for t in teams]], value="", description="Team"
         )
         self.period = w.Dropdown(options=periods, value=Period.parse(period).label if period else current.label,
                                  description="Period")  # fmt: skip
         if rep is not None:
-            self.rep.value = next((r for r in reps if r.lower() == rep.lower()), None)
+            self.rep.value = next((r for r in reps if r.lower() == rep.lower()), "")
         if team is not None:
-            self.team.value = next((t for t in teams if t.lower() == team.lower()), None)
+            self.team.value = next((t for t in teams if t.lower() == team.lower()), "")
         self.summary = w.HTML("")
         self.charts = w.Output()
         self.leaderboard = w.HTML("")
@@ -206,19 +266,27 @@ class DashboardPanel(Panel):
     @guarded
     def refresh(self) -> None:
         """Recompute the overview for the current selection and re-render every part."""
-        ov = overview(self.data, rep=self.rep.value, team=self.team.value,
+        rep, team = self.rep.value or None, self.team.value or None
+        ov = overview(self.data, rep=rep, team=team,
                       period=self.period.value, n_sims=self.n_sims)  # fmt: skip
         self.overview = ov
         scope = ov.rep or ov.team or "the company"
-        self.set_status(f"{scope}, {ov.period}", "ok")
+        their = self.rep_team.get(rep) if rep else None
+        if rep and team and their != team:
+            self.set_status(
+                f"{rep} is not in team {team} (their team: {their or 'unknown'}): the figures are "
+                f"{rep}'s, the leaderboard is {team}'s. Pick “all teams” or {their or 'their team'}.",
+                "info",
+            )
+        else:
+            self.set_status(f"{scope}, {ov.period}", "ok")
         self.summary.value = render_summary(ov)
         self.figures = {
             "forecast": forecast_figure(ov.forecast),
             "funnel": funnel_figure(ov.conversion),
             "winloss": winloss_figure(ov.winloss),
         }
-        cols = ["rank", "rep", "team", "quota", "won_amount", "attainment", "improvement"]
-        self.leaderboard.value = render_table(ov.leaderboard.head(15), cols, highlight=ov.rep)
+        self.leaderboard.value = render_leaderboard(ov.leaderboard, highlight=ov.rep)
         self.behaviours.value = render_behaviours(ov.behaviours)
         self.charts.clear_output(wait=True)
         with self.charts:
