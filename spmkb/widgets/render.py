@@ -226,10 +226,10 @@ def rewrite_links(body: str, asset_path: str) -> tuple[str, list[AssetLink]]:
     """Make a sanitised body's links safe to click inside a widget; return the asset links.
 
     External links (http, https, mailto) open in a new tab (``target="_blank"``, the sanitiser
-    adds ``rel="noopener noreferrer"``). Links within the page (``#…``) and relative links to
-    other files become plain marked text — clicking them cannot navigate the notebook or app
-    away — and each relative link is returned as an :class:`AssetLink` for the panel's
-    "Linked assets" buttons.
+    adds ``rel="noopener noreferrer"``). Links to a heading (``#…``) point at that heading's
+    id (:func:`heading_id`), so they scroll the reader. Relative links to other files become
+    plain marked text — clicking them cannot navigate the notebook or app away — and each is
+    returned as an :class:`AssetLink` for the panel's "Linked assets" buttons.
     """
     links: list[AssetLink] = []
 
@@ -240,7 +240,10 @@ def rewrite_links(body: str, asset_path: str) -> tuple[str, list[AssetLink]]:
         if _EXTERNAL.match(href):
             attrs = re.sub(r'\starget="[^"]*"', "", attrs)
             return f'<a {attrs} target="_blank">{inner}</a>'
-        if not href or href.startswith("#"):
+        if href.startswith("#") and len(href) > 1:
+            frag = heading_id(href[1:])
+            return f'<a class="spmkb-heading-link" href="#{frag}">{inner}</a>'
+        if not href:
             return f'<span class="spmkb-local-link">{inner}</span>'
         text = re.sub(r"<[^>]+>", "", inner).strip() or href
         links.append(AssetLink(html.unescape(text), href, link_target(asset_path, href)))
@@ -250,6 +253,21 @@ def rewrite_links(body: str, asset_path: str) -> tuple[str, list[AssetLink]]:
         )
 
     return _ANCHOR.sub(one, body), links
+
+
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
+
+
+def heading_id(text: str) -> str:
+    """The element id of a heading (or a ``#fragment``): ``spmkb-`` + its GitHub-style slug."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", text)).strip().lower()
+    slug = re.sub(r"[^\w\- ]", "", plain).replace(" ", "-")
+    return "spmkb-" + re.sub(r"[^a-z0-9_-]", "", slug)
+
+
+def _add_heading_ids(page: str) -> str:
+    """Give each heading of a sanitised page its :func:`heading_id` (links to ``#…`` scroll there)."""
+    return _HEADING.sub(lambda m: f'<h{m[1]} id="{heading_id(m[2])}">{m[2]}</h{m[1]}>', page)
 
 
 def _drop_title_heading(body: str, title: str) -> str:
@@ -298,7 +316,7 @@ def render_reader_links(
         f"<div>{_link(asset.path, lab_link)}</div>"
         f'<div class="spmkb-reader-body">{body}</div></div>'
     )
-    return page, links
+    return _add_heading_ids(page), links
 
 
 def render_pack(pack: Any, *, lab_link: LabLink | None = None) -> str:

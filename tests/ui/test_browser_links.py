@@ -1,4 +1,4 @@
-"""Real browser: following a link inside an asset in JupyterLab stays on the page.
+"""Real browser: links inside an asset in JupyterLab (heading, asset, external) stay on the page.
 
 A small notebook in the served root opens the linked battlecard
 (``tests/data/ui/linked-battlecard.md``) in a SearchPanel's reader; the test clicks its
@@ -25,6 +25,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 UI_DATA = Path(__file__).resolve().parents[1] / "data" / "ui"
 NOTEBOOK = "reader-links.ipynb"
+_IN_VIEW = (
+    "h => { const r = h.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+)
 
 
 @pytest.fixture
@@ -56,7 +59,7 @@ def test_lab_reader_follows_an_asset_link_without_leaving_the_page(
     browser,  # noqa: F811
     links_notebook: str,
 ) -> None:
-    """Link button → the objection in the reader, same URL; the in-body text does not navigate; Back."""
+    """Heading link scrolls; link button → the objection, same URL; in-body text inert; Back."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(f"{lab['url']}/lab/tree/{links_notebook}?token={lab['token']}")
@@ -67,6 +70,20 @@ def test_lab_reader_follows_an_asset_link_without_leaving_the_page(
         page.locator("li[data-command='runmenu:run-all']").click()
         title = page.locator(".spmkb-reader-title")
         title.filter(has_text="Battlecard: Linked Co").wait_for(timeout=WAIT_MS)
+        url = page.url
+        heading = page.locator(".spmkb-reader h2", has_text="Trap questions")
+        assert not heading.evaluate(_IN_VIEW)  # below the visible part of the page
+        page.locator("a.spmkb-heading-link", has_text="the trap questions").click()
+        page.wait_for_function(
+            "() => { const h = [...document.querySelectorAll('.spmkb-reader h2')]"
+            ".find(e => e.textContent.includes('Trap questions'));"
+            " const r = h.getBoundingClientRect();"
+            " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+            timeout=10_000,
+        )
+        assert page.url.split("#")[0] == url.split("#")[0]
+        assert page.get_by_text("Path Not Found").count() == 0
+        page.screenshot(path=str(SHOTS / "lab-links-heading.png"))
         url = page.url
         page.locator(".spmkb-asset-link", has_text="price is too high").first.click()
         page.wait_for_timeout(500)

@@ -44,7 +44,7 @@ def link_panel(ui_settings, searcher, linked_playbooks: Path):
 
 
 def test_reader_rewrites_links_so_none_navigates_the_page(linked_playbooks: Path) -> None:
-    """Asset and heading links become text; the external one opens in a new tab; links listed.
+    """Asset links become text, a heading link points at the heading's id, external → new tab.
 
     Two relative links are returned (``#…`` stays in the page):
     ``reference/../objections/too-expensive.md`` normalises to
@@ -56,7 +56,9 @@ def test_reader_rewrites_links_so_none_navigates_the_page(linked_playbooks: Path
         ("price is too high", "objections/too-expensive.md"),
         ("the secrets", "../outside.md"),
     ]
-    assert 'href="../' not in page and 'href="#' not in page
+    assert 'href="../' not in page
+    assert '<a class="spmkb-heading-link" href="#spmkb-trap-questions"' in page
+    assert '<h2 id="spmkb-trap-questions">Trap questions</h2>' in page
     assert 'href="https://linked.example/pricing"' in page
     start = page.rindex("<a ", 0, page.index('href="https://linked.example'))
     external = page[start : page.index(">", start)]
