@@ -197,6 +197,7 @@ TABLES: dict[str, str] = {
     "deals": "Deal data: path (same as the deals setting), preset, columns, stages, currency, rates.",
     "reviews": "Review options.",
     "search": "Search options (fusion weights).",
+    "coaching": "Coaching: tier shares, top-by-circumstance rules, FDR, recognition levels.",
 }
 
 VOCABULARY_KEYS = ("stages", "types", "personas", "industries")
