@@ -122,7 +122,11 @@ def _tiny(scores: dict[str, int], **extra: dict) -> DealData:
 def test_ties_at_the_top_boundary_share_the_tier():
     """10 reps, top 20 % = 2; three tie at 150 %: all three are top, a note says so."""
     scores = dict(
-        zip("ABCDEFGHIJ", [15000, 15000, 15000, 9000, 8000, 7000, 6000, 5000, 4000, 3000])
+        zip(
+            "ABCDEFGHIJ",
+            [15000, 15000, 15000, 9000, 8000, 7000, 6000, 5000, 4000, 3000],
+            strict=True,
+        )
     )
     t = tiers(_tiny(scores), "2026-H1")
     assert t.members("top") == ["A", "B", "C"]
@@ -132,7 +136,7 @@ def test_ties_at_the_top_boundary_share_the_tier():
 
 def test_rep_who_left_mid_window_is_not_ranked():
     """J left on 2026-04-30: named in left_out, not ranked."""
-    scores = dict(zip("ABCDEFGHIJ", range(10_000, 0, -1000)))
+    scores = dict(zip("ABCDEFGHIJ", range(10_000, 0, -1000), strict=True))
     t = tiers(_tiny(scores, J=("end_date", pd.Timestamp("2026-04-30"))), "2026-H1")
     assert "J" not in t.table.index
     assert t.left_out["J"] == "left on 2026-04-30, inside the window"
@@ -140,7 +144,7 @@ def test_rep_who_left_mid_window_is_not_ranked():
 
 def test_whale_deal_flags_top_by_circumstance():
     """Rep A: three deals of 10,000 / 3 and one of 50,000 -> 50,000 / 60,000 = 83 % in one deal."""
-    data = _tiny(dict(zip("ABCDEFGHIJ", range(10_000, 0, -1000))))
+    data = _tiny(dict(zip("ABCDEFGHIJ", range(10_000, 0, -1000), strict=True)))
     extra = pd.DataFrame({"id": ["W1"], "rep": ["A"], "stage": "negotiation", "status": "won",
                           "amount": [50_000.0], "created": pd.Timestamp("2026-01-10"),
                           "close_date": pd.Timestamp("2026-04-01"), "segment": "SMB"})  # fmt: skip
