@@ -180,7 +180,8 @@ def _assets(stage: str | None, searcher: Any, notes: list[str]) -> list[dict[str
     if stage is None:
         return []
     if searcher is None:
-        notes.append("no search index: run `spmkb index` to add playbook sections and modules")
+        if not any("search index" in n for n in notes):
+            notes.append("no search index: run `spmkb index` to add playbook sections and modules")
         return []
     out: list[dict[str, Any]] = []
     asks = (

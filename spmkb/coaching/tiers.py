@@ -176,7 +176,7 @@ def tiers(
         raise DealDataError(
             f"no closed deals in {p.label}" + (f" for team {team}" if team else ""),
             field="window",
-            hint="choose a window the deal data covers (see `spmkb deals summary`)",
+            hint="choose a window the deal data covers",
         )
     ranked = []
     for rep in candidates:
