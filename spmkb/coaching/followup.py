@@ -134,12 +134,6 @@ def follow_up(
     from spmkb.deals.metrics import data_today
 
     opts = options or CoachingOptions()
-    goal = next((g for g in plan.goals if g.get("measure")), None)
-    if goal is None:
-        raise SpmkbError(
-            f"plan {plan.plan_id} has no goal with a measure to follow up",
-            hint="the plan found no clear gap; set a stage with --stage to coach one",
-        )
     after = Period.parse(plan.period)
     before = after.previous()
     today = data_today(data)
@@ -150,6 +144,12 @@ def follow_up(
             f"the follow-up date {when.isoformat()} is before the plan's start ({start.isoformat()})",
             field="on",
             hint="follow up on or after the start date",
+        )
+    goal = next((g for g in plan.goals if g.get("measure")), None)
+    if goal is None:
+        raise SpmkbError(
+            f"plan {plan.plan_id} has no goal with a measure to follow up",
+            hint="the plan found no clear gap; set a stage with --stage to coach one",
         )
     measure, stage = goal["measure"], goal.get("stage")
     unit = get_measure(measure).unit
