@@ -134,7 +134,9 @@ def behaviour_gaps(data: DealData, profile: Profile) -> dict[str, list[Focus]]:
     if profile.message:
         return {}
     t = profile.tiers
-    top, rest = t.members("top"), [r for r in t.table.index if r not in set(t.members("top"))]
+    top = t.members("top")
+    top_set = set(top)
+    rest = [r for r in t.table.index if r not in top_set]
     tests: list[tuple[str, Focus, float]] = []
     for name in BEHAVIOURS:
         c = profile.get(name)

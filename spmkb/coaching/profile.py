@@ -191,8 +191,9 @@ def _segment_shares(data: DealData, window: Period, reps: list[str]) -> np.ndarr
     closed = _closed_in(data, window)
     if "segment" not in closed or closed["segment"].notna().sum() == 0:
         return None
-    seg = closed.dropna(subset=["segment"]).astype({"segment": str})
-    table = pd.crosstab(seg["rep"], seg["segment"], normalize="index").reindex(reps)
+    counts = closed.groupby(["rep", "segment"], observed=True).size().unstack(fill_value=0)
+    counts.index = counts.index.astype(str)
+    table = counts.div(counts.sum(axis=1), axis=0).reindex(reps)
     if table.shape[1] < 2:
         return None
     return table.iloc[:, 1:].to_numpy(dtype=float)
@@ -224,7 +225,8 @@ def compare(
     n = vals["n"].fillna(0).to_numpy(dtype=float)
     how = "median" if measure.unit in ("money", "days") else "mean"
     raw_top = raw_rest = math.nan
-    is_top = np.array([r in set(top) for r in reps])
+    top_set = set(top)
+    is_top = np.array([r in top_set for r in reps])
     if measure.unit == "ratio":
         ok = n > 0
         x = np.where(ok, np.round(np.nan_to_num(value) * n), 0.0)
@@ -269,10 +271,32 @@ def top_profile(
     team: str | None = None,
     options: CoachingOptions | None = None,
 ) -> Profile:
-    """Tiers over ``window`` and the top tier against the rest on every measure (FDR-controlled)."""
+    """Tiers over ``window`` and the top tier against the rest on every measure (FDR-controlled).
+
+    Profiles are kept per deal data object (while its opportunities table is the same object),
+    window, team and options: a second plan for the same team reuses the first's profile.
+    """
+    opts = options or CoachingOptions()
+    key = (id(data), str(window), team, opts)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is data.opportunities:
+        return hit[1]
+    prof = _profile(data, window, team, opts)
+    if len(_CACHE) >= 16:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (data.opportunities, prof)
+    return prof
+
+
+_CACHE: dict[Any, tuple[Any, Profile]] = {}
+
+
+def _profile(
+    data: DealData, window: str | Period, team: str | None, opts: CoachingOptions
+) -> Profile:
+    """Compute a profile (see :func:`top_profile`; this one is not cached)."""
     from statsmodels.stats.multitest import multipletests
 
-    opts = options or CoachingOptions()
     t = tiers(data, window, team=team, options=opts)
     prof = Profile(t.window, t.team, t, options=opts, notes=list(t.notes))
     n_top, n_rest = len(t.members("top")), len(t.members("rest"))

@@ -92,19 +92,34 @@ def _num(v: Any) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
+_CLOSED: dict[Any, tuple[Any, pd.DataFrame]] = {}
+
+
 def _closed_in(data: DealData, window: Period) -> pd.DataFrame:
-    """Closed deals (won or lost) whose close date lies in the window."""
+    """Closed deals (won or lost) whose close date lies in the window (cached per data object)."""
+    key = (id(data), window.label)
+    hit = _CLOSED.get(key)
+    if hit is not None and hit[0] is data.opportunities:
+        return hit[1]
     o = data.opportunities
-    status = o["status"].astype("string").str.lower()
     close = pd.to_datetime(o["close_date"], errors="coerce")
-    m = status.isin(["won", "lost"]) & (close >= pd.Timestamp(window.start))
-    m &= close <= pd.Timestamp(window.end)
-    out = o.loc[
-        m, [c for c in ("id", "rep", "amount", "segment", "account", "competitor") if c in o]
-    ]
-    out = out.assign(won=status[m].eq("won").to_numpy(), close_date=close[m].to_numpy())
-    out["rep"] = out["rep"].astype(str)
+    inside = (
+        (close >= pd.Timestamp(window.start)) & (close <= pd.Timestamp(window.end))
+    ).to_numpy()
+    status = o["status"][inside].astype(str).str.lower().to_numpy()
+    m = np.zeros(len(o), dtype=bool)
+    m[np.nonzero(inside)[0]] = (status == "won") | (status == "lost")
+    cols = [c for c in ("id", "rep", "amount", "segment", "account", "competitor") if c in o]
+    out = o.loc[m, cols].copy()
+    out["won"] = (o["status"][m].astype(str).str.lower() == "won").to_numpy()
+    out["close_date"] = close[m].to_numpy()
+    out["rep"] = out["rep"].astype(str).astype("category")
+    if "segment" in out:
+        out["segment"] = out["segment"].astype("category")
     out["amount"] = pd.to_numeric(out["amount"], errors="coerce")
+    if len(_CLOSED) >= 8:
+        _CLOSED.pop(next(iter(_CLOSED)))
+    _CLOSED[key] = (data.opportunities, out)
     return out
 
 
@@ -113,40 +128,35 @@ def circumstance(
 ) -> dict[str, str]:
     """Rep -> why they are "top by circumstance" (one whale deal, a segment mix far from the team's)."""
     closed = _closed_in(data, window)
-    ros = roster(data)
     out: dict[str, str] = {}
     won = closed[closed["won"] & closed["amount"].notna()]
-    g = won.groupby("rep")["amount"]
-    total, biggest = g.sum(), g.max()
-    for rep in reps:
-        tot = float(total.get(rep, 0.0))
-        if tot > 0 and float(biggest.get(rep, 0.0)) > options.whale_share * tot:
-            share = float(biggest[rep]) / tot
-            out[rep] = f"one deal is {share:.0%} of their bookings (> {options.whale_share:.0%})"
+    g = won.groupby("rep", observed=True)["amount"]
+    share = (g.max() / g.sum()).reindex(reps)
+    for rep, sh in share[share > options.whale_share].items():
+        out[str(rep)] = f"one deal is {sh:.0%} of their bookings (> {options.whale_share:.0%})"
     if "segment" not in closed or closed["segment"].isna().all():
         return out
-    seg = closed.dropna(subset=["segment"]).astype({"segment": str})
-    team_of = {r: ros.find(r).team for r in seg["rep"].unique()}
-    seg = seg.assign(team=seg["rep"].map(team_of).fillna("(no team)"))
-    team_share = seg.groupby("team")["segment"].value_counts(normalize=True)
-    rep_counts = seg.groupby("rep")["segment"].value_counts()
-    for rep in reps:
-        if rep not in rep_counts.index.get_level_values(0):
-            continue
-        counts = rep_counts.loc[rep]
-        n = int(counts.sum())
-        if n < options.segment_min_deals:
-            continue
-        team = team_of.get(rep) or "(no team)"
-        for segment, count in counts.items():
-            share = count / n
-            tshare = float(team_share.get((team, segment), 0.0))
-            if share > options.segment_rep_share and tshare < options.segment_team_share:
-                why = (
-                    f"{share:.0%} of their {n} closed deals are {segment}, "
-                    f"{tshare:.0%} of the team's"
-                )
-                out[rep] = f"{out[rep]}; {why}" if rep in out else why
+    counts = closed.groupby(["rep", "segment"], observed=True).size().unstack(fill_value=0)
+    counts.index = counts.index.astype(str)
+    counts.columns = counts.columns.astype(str)
+    team_by_name = {r.name: (r.team or "(no team)") for r in roster(data)}
+    team_of = pd.Series(
+        [team_by_name.get(r, "(no team)") for r in counts.index], index=counts.index
+    )
+    team_counts = counts.groupby(team_of).sum()
+    team_share = team_counts.div(team_counts.sum(axis=1), axis=0)
+    n = counts.sum(axis=1)
+    rep_share = counts.div(n, axis=0)
+    ts = team_share.reindex(team_of.to_numpy()).set_axis(counts.index)
+    flag = (rep_share > options.segment_rep_share) & (ts < options.segment_team_share)
+    flag = flag[(n >= options.segment_min_deals) & counts.index.isin(reps)]
+    for rep, row in flag.iterrows():
+        for segment in row.index[row.to_numpy()]:
+            why = (
+                f"{rep_share.loc[rep, segment]:.0%} of their {int(n[rep])} closed deals are "
+                f"{segment}, {ts.loc[rep, segment]:.0%} of the team's"
+            )
+            out[rep] = f"{out[rep]}; {why}" if rep in out else why
     return out
 
 
