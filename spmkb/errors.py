@@ -103,6 +103,13 @@ class ReviewError(SpmkbError):
     """A review cannot be generated, saved or found."""
 
 
+class NotebookError(SpmkbError):
+    """A parameterised notebook failed to run; ``cell`` is the failing template cell (1-based)."""
+
+    cell: int | None = None
+    source: str = ""
+
+
 class ConflictError(StorageError):
     """A save lost a race with another writer; reload and save again."""
 
