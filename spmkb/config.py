@@ -248,6 +248,51 @@ TABLE_SETTINGS: dict[str, tuple[Setting, ...]] = {
         Setting("rrf_k", 20.0, "Reciprocal-rank-fusion constant k.", "float"),
         Setting("exact_boost", 1.5, "Boost for hits that contain the exact query words.", "float"),
     ),
+    # [coaching]: read by spmkb.coaching.options.CoachingOptions (same names and defaults).
+    "coaching": (
+        Setting("top_share", 0.20, "Top tier: this share of reps by attainment.", "float"),
+        Setting("bottom_share", 0.20, "Bottom tier: this share of reps (never shown).", "float"),
+        Setting(
+            "whale_share",
+            0.40,
+            "One deal above this share of bookings: top by circumstance.",
+            "float",
+        ),
+        Setting(
+            "segment_rep_share", 0.50, "A rep's deals in one segment above this share …", "float"
+        ),
+        Setting(
+            "segment_team_share",
+            0.20,
+            "… where the team has under this share: circumstance.",
+            "float",
+        ),
+        Setting("segment_min_deals", 10, "Closed deals a rep needs for the segment rule.", "int"),
+        Setting(
+            "exclude_circumstance",
+            True,
+            "Leave top-by-circumstance reps out of the comparison.",
+            "bool",
+        ),
+        Setting("min_reps", 3, "Fewer reps in a compared tier: a message, not a profile.", "int"),
+        Setting("fdr", 0.05, "False discovery rate across the measures of a profile.", "float"),
+        Setting("resamples", 2000, "Bootstrap resamples.", "int"),
+        Setting("seed", 0, "Bootstrap seed.", "int"),
+        Setting(
+            "levels",
+            (1.0, 1.25, 1.5),
+            "Recognition: attainment levels (fractions of quota).",
+            "floats",
+        ),
+        Setting(
+            "baseline_periods",
+            4,
+            "Recognition: periods before P forming one's own baseline.",
+            "int",
+        ),
+        Setting("plan_min_n", 10, "Follow-up: deals a rep needs before and after.", "int"),
+        Setting("plan_weeks", 13, "A plan's length when it starts mid-period.", "int"),
+    ),
 }
 
 #: Tables allowed in spmkb.toml besides the top-level settings.
@@ -416,6 +461,7 @@ _KIND_WORDS = {
     "float": "a number",
     "bool": "true or false",
     "list": "a list of strings",
+    "floats": "a list of numbers",
     "table": "a table",
 }
 
@@ -429,6 +475,8 @@ def _check_value(s: Setting, value: Any, table: str, path: Path, base: Path) -> 
         "float": isinstance(value, int | float) and not isinstance(value, bool),
         "bool": isinstance(value, bool),
         "list": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "floats": isinstance(value, list)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value),
         "table": isinstance(value, dict),
     }[s.kind]
     if not ok:

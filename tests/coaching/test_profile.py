@@ -162,3 +162,23 @@ def test_top_figures_feed_standards(team):
         prof.get("discovery_before_demo").top
     )
     assert not any(math.isnan(v) for v in figs.values())
+
+
+def test_coaching_table_declared_like_the_options(tmp_path):
+    """[coaching] keys in spmkb.config.TABLE_SETTINGS match CoachingOptions (names and defaults),
+    and a value from spmkb.toml reaches the options; a bad key names the file and field."""
+    from dataclasses import fields
+
+    from spmkb.coaching.options import options_from
+    from spmkb.config import TABLE_SETTINGS, load_settings
+    from spmkb.errors import ConfigError
+
+    declared = {s.name: s.default for s in TABLE_SETTINGS["coaching"]}
+    assert declared == {f.name: getattr(CoachingOptions(), f.name) for f in fields(CoachingOptions)}
+    toml = tmp_path / "spmkb.toml"
+    toml.write_text("[coaching]\ntop_share = 0.25\nlevels = [1.0, 1.1]\n")
+    opts = options_from(load_settings(config_file=toml, cwd=tmp_path, environ={}))
+    assert opts.top_share == 0.25 and opts.levels == (1.0, 1.1)
+    toml.write_text("[coaching]\ntop_shares = 0.25\n")
+    with pytest.raises(ConfigError, match="unknown setting 'top_shares' in \\[coaching\\]"):
+        load_settings(config_file=toml, cwd=tmp_path, environ={})
