@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from spmkb.coaching.options import CoachingOptions
 from spmkb.coaching.stats import (
