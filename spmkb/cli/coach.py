@@ -312,3 +312,27 @@ def profile_suggest(
         typer.echo(prof.message or "No change: no measure separates the top tier from the rest.")
         return
     typer.echo(diff, nl=False)
+
+
+@report_app.command("asset-outcomes")
+@handle_errors
+def report_asset_outcomes(
+    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+) -> None:  # fmt: skip
+    """Per stage: win rate of deals with vs without each asset opened (association, not cause).
+
+    Example: spmkb report asset-outcomes --data deals
+    """
+    from spmkb.coaching.outcomes import NOTE, asset_outcomes, load_asset_opens
+
+    settings, d, opts = _ctx(store, data)
+    folder = data or settings.deals or settings.deals_store
+    table = asset_outcomes(d, load_asset_opens(folder), fdr=opts.fdr)
+    if json_out:
+        emit_json({"note": NOTE, "assets": table.to_dict(orient="records")})
+        return
+    for r in table.itertuples():
+        mark = " *" if r.associated else ""
+        typer.echo(f"{r.stage:12} {r.asset[:40]:40} opened {r.win_rate_opened:4.0%} (n = {r.n_opened}) "
+                   f"vs not {r.win_rate_not_opened:4.0%} (n = {r.n_not_opened}){mark}")  # fmt: skip
+    typer.echo(f"Note: * = survives false-discovery control; {NOTE}")
