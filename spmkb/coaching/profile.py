@@ -6,7 +6,8 @@ the team (:func:`~spmkb.coaching.stats.shrink_rates`), each tier's figure (mean 
 median for money and days), a bootstrap interval of the difference resampling reps, Hedges'
 g, and the difference adjusted for segment mix (least squares on each rep's share of closed
 deals per segment, HC3 p-value). The measures are one family: Benjamini–Hochberg controls the
-false discovery rate across them, and only a measure that survives is a *finding*.
+false discovery rate across them; a *finding* survives it, and its raw and adjusted
+differences agree in sign with a bootstrap interval that excludes zero.
 
 Measures that rest on deal outcomes (win rate, stage conversions, won deal size, cycle of won
 deals) are shown but not tested: tiers are chosen by bookings, which are made of those
@@ -318,8 +319,10 @@ def _profile(
         )
         for c, r, qv in zip(tested, reject, q, strict=True):
             c.q_value = float(qv)
-            # a finding: survives FDR, and the raw and adjusted differences agree in sign
-            c.finding = bool(r) and np.sign(c.adjusted) == np.sign(c.diff) != 0
+            # a finding: survives FDR, the raw and adjusted differences agree in sign, and the
+            # bootstrap interval of the shown difference excludes zero
+            same = np.sign(c.adjusted) == np.sign(c.diff) != 0
+            c.finding = bool(r) and bool(same) and (c.ci_low > 0 or c.ci_high < 0)
     no_data = [c.key for c in prof.comparisons if c.reps_top == 0 and c.reps_rest == 0]
     if no_data:
         prof.notes.append("the data cannot show: " + ", ".join(no_data))
