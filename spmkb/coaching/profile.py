@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from spmkb.coaching.options import CoachingOptions
 from spmkb.coaching.stats import (
@@ -92,7 +93,8 @@ class Comparison:
         """Return the comparison as a JSON-ready dict (NaN as None)."""
         out: dict[str, Any] = {"key": self.key, "sentence": self.sentence()}
         for k, v in self.__dict__.items():
-            out[k] = None if isinstance(v, float) and math.isnan(v) else v
+            if not k.startswith("_"):
+                out[k] = None if isinstance(v, float) and math.isnan(v) else v
         return out
 
 
@@ -251,6 +253,8 @@ def compare(
         n_top=int(n[is_top & np.isfinite(value)].sum()),
         n_rest=int(n[~is_top & np.isfinite(value)].sum()), raw_top=raw_top, raw_rest=raw_rest,
     )  # fmt: skip
+    c._values = pd.Series(value, index=reps)  # rep-level figures (for the luck null)
+    c._how = how
     if len(fa) < options.min_reps or len(fb) < options.min_reps:
         c.note = f"not enough data: {len(fa)} top and {len(fb)} other reps with data"
     elif measure.name in OUTCOME_MEASURES:
@@ -313,6 +317,14 @@ def _profile(
         prof.notes.append("no segment column: differences are not adjusted for segment mix")
     prof.comparisons = [compare(data, t, m, s, opts, shares) for m, s in _items()]
     tested = [c for c in prof.comparisons if c.tested]
+    volume = [c for c in tested if MEASURES[c.measure].volume]
+    if volume:  # bookings grow with volume: test volume against the tiers luck would give
+        from spmkb.coaching.luck import luck_p, luck_tops
+
+        tops = luck_tops(data, t, draws=max(opts.resamples // 10, 20), seed=opts.seed)
+        for c in volume:
+            c.p_value = luck_p(c._values, t, tops, c.diff, c._how)
+            c.note = (c.note + "; " if c.note else "") + "p against the tiers luck alone gives"
     if tested:
         reject, q, _, _ = multipletests(
             [c.p_value for c in tested], alpha=opts.fdr, method="fdr_bh"

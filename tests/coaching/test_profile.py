@@ -182,3 +182,21 @@ def test_coaching_table_declared_like_the_options(tmp_path):
     toml.write_text("[coaching]\ntop_shares = 0.25\n")
     with pytest.raises(ConfigError, match="unknown setting 'top_shares' in \\[coaching\\]"):
         load_settings(config_file=toml, cwd=tmp_path, environ={})
+
+
+def test_volume_measures_are_tested_against_the_tiers_luck_gives():
+    """Reps differ only in volume (rep i keeps 20 + 2 i of its deals in each half-year), every
+    deal won with chance 0.2 whatever the rep does: the top tier has more opportunities by
+    construction (it closes more), so against the tiers luck gives it is no finding."""
+    data = make_team(seed=5, planted=(), effect=0.0)
+    o = data.opportunities
+    rank = {r: i for i, r in enumerate(sorted(o["rep"].unique()))}
+    half = (o["created"] >= pd.Timestamp("2026-01-01")).astype(int)
+    nth = o.groupby([o["rep"], half]).cumcount()
+    data.opportunities = o[(nth < 20 + 2 * o["rep"].map(rank)).to_numpy()].reset_index(drop=True)
+    prof = top_profile(data, "2026-H1")
+    c = prof.get("opportunities_created")
+    assert c.diff > 0 and c.tested
+    assert "p against the tiers luck alone gives" in c.note
+    assert not c.finding
+    assert prof.findings == []
