@@ -44,7 +44,7 @@ KeepOpt = typer.Option(
 
 def _ctx(store: Path | None, data: Path | None) -> tuple[Any, Any, Any]:
     from spmkb.coaching.options import options_from
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals import load_deal_data
 
     settings = settings_from(store=store)
     return settings, load_deal_data(settings, folder=data), options_from(settings)
