@@ -208,6 +208,25 @@ SETTINGS: tuple[Setting, ...] = (
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 
+#: ``[coaching]`` keys, read by :class:`spmkb.coaching.options.CoachingOptions` (same defaults).
+_COACHING = (
+    ("top_share", 0.20, "Top tier: this share of reps by attainment.", "float"),
+    ("bottom_share", 0.20, "Bottom tier: this share of reps (never shown).", "float"),
+    ("whale_share", 0.40, "One deal above this share of bookings: top by circumstance.", "float"),
+    ("segment_rep_share", 0.50, "A rep's deals in one segment above this share ...", "float"),
+    ("segment_team_share", 0.20, "... where the team has under this share: circumstance.", "float"),
+    ("segment_min_deals", 10, "Closed deals a rep needs for the segment rule.", "int"),
+    ("exclude_circumstance", True, "Leave top-by-circumstance reps out of the comparison.", "bool"),
+    ("min_reps", 3, "Fewer reps in a compared tier: a message, not a profile.", "int"),
+    ("fdr", 0.05, "False discovery rate across the measures of a profile.", "float"),
+    ("resamples", 2000, "Bootstrap resamples.", "int"),
+    ("seed", 0, "Bootstrap seed.", "int"),
+    ("levels", (1.0, 1.25, 1.5), "Recognition levels (fractions of quota).", "floats"),
+    ("baseline_periods", 4, "Recognition: periods before P forming one's own baseline.", "int"),
+    ("plan_min_n", 10, "Follow-up: deals a rep needs before and after.", "int"),
+    ("plan_weeks", 13, "A plan's length when it starts mid-period.", "int"),
+)  # fmt: skip
+
 #: The keys of each ``spmkb.toml`` table, declared like :data:`SETTINGS` (kind ``table`` is a
 #: sub-table such as ``[deals.columns]``; ``list`` is a list of strings).
 TABLE_SETTINGS: dict[str, tuple[Setting, ...]] = {
@@ -265,51 +284,7 @@ TABLE_SETTINGS: dict[str, tuple[Setting, ...]] = {
         Setting("rrf_k", 20.0, "Reciprocal-rank-fusion constant k.", "float"),
         Setting("exact_boost", 1.5, "Boost for hits that contain the exact query words.", "float"),
     ),
-    # [coaching]: read by spmkb.coaching.options.CoachingOptions (same names and defaults).
-    "coaching": (
-        Setting("top_share", 0.20, "Top tier: this share of reps by attainment.", "float"),
-        Setting("bottom_share", 0.20, "Bottom tier: this share of reps (never shown).", "float"),
-        Setting(
-            "whale_share",
-            0.40,
-            "One deal above this share of bookings: top by circumstance.",
-            "float",
-        ),
-        Setting(
-            "segment_rep_share", 0.50, "A rep's deals in one segment above this share …", "float"
-        ),
-        Setting(
-            "segment_team_share",
-            0.20,
-            "… where the team has under this share: circumstance.",
-            "float",
-        ),
-        Setting("segment_min_deals", 10, "Closed deals a rep needs for the segment rule.", "int"),
-        Setting(
-            "exclude_circumstance",
-            True,
-            "Leave top-by-circumstance reps out of the comparison.",
-            "bool",
-        ),
-        Setting("min_reps", 3, "Fewer reps in a compared tier: a message, not a profile.", "int"),
-        Setting("fdr", 0.05, "False discovery rate across the measures of a profile.", "float"),
-        Setting("resamples", 2000, "Bootstrap resamples.", "int"),
-        Setting("seed", 0, "Bootstrap seed.", "int"),
-        Setting(
-            "levels",
-            (1.0, 1.25, 1.5),
-            "Recognition: attainment levels (fractions of quota).",
-            "floats",
-        ),
-        Setting(
-            "baseline_periods",
-            4,
-            "Recognition: periods before P forming one's own baseline.",
-            "int",
-        ),
-        Setting("plan_min_n", 10, "Follow-up: deals a rep needs before and after.", "int"),
-        Setting("plan_weeks", 13, "A plan's length when it starts mid-period.", "int"),
-    ),
+    "coaching": tuple(Setting(*row) for row in _COACHING),
 }
 
 #: Tables allowed in spmkb.toml besides the top-level settings.
