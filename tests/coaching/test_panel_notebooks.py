@@ -1,4 +1,5 @@
-"""CoachingPanel driven headlessly, and the three coaching notebooks executed with papermill."""
+"""CoachingPanel driven headlessly, and the three coaching notebooks executed with papermill
+(through spmkb.notebooks.run_notebook)."""
 
 from __future__ import annotations
 
@@ -64,16 +65,13 @@ def test_notebook_executes(
     folder: Path, tmp_path: Path, name: str, params: dict, expect: str
 ) -> None:
     """Each notebook runs top to bottom on the hand-made team without an error output."""
-    import papermill
+    from spmkb.notebooks import run_notebook  # papermill, atomic, per-cell timeout
 
     out = tmp_path / f"{name}.ipynb"
     params = {"data_dir": str(folder), **params}
     if name == "coaching":
         params["store"] = str(tmp_path / ".spmkb")
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / f"{name}.ipynb"), str(out), parameters=params, cwd=str(tmp_path),
-        progress_bar=False, kernel_name="python3", execution_timeout=300,
-    )  # fmt: skip
+    run_notebook(REPO / "notebooks" / f"{name}.ipynb", out, params, timeout=300, cwd=tmp_path)
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]
