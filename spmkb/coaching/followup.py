@@ -187,16 +187,19 @@ def follow_up(
     r = fu.result
     if when < after.end or today < after.end:
         fu.notes.append(f"interim: {after.label} runs until {after.end.isoformat()}")
-    fmt = "{:+.0%}" if unit == "ratio" else "{:+.2f}"
+
+    def fmt_(v: float) -> str:
+        return f"{v * 100:+.0f} pts" if unit == "ratio" else f"{v:+.2f}"
+
     verdict = (
         "improved beyond the uncoached reps" if r.ci_low > 0
         else "fell behind the uncoached reps" if r.ci_high < 0
         else "no difference from the uncoached reps that chance cannot explain"
     )  # fmt: skip
     fu.message = (
-        f"{rep}: {fmt.format(r.coached_after - r.coached_before)} against {fmt.format(r.control_change)} "
-        f"for {r.controls} uncoached reps; difference in differences {fmt.format(r.estimate)} "
-        f"(95 % CI {fmt.format(r.ci_low)} to {fmt.format(r.ci_high)}; n = {nb} before, {na} after): "
+        f"{rep}: {fmt_(r.coached_after - r.coached_before)} against {fmt_(r.control_change)} "
+        f"for {r.controls} uncoached reps; difference in differences {fmt_(r.estimate)} "
+        f"(95 % CI {fmt_(r.ci_low)} to {fmt_(r.ci_high)}; n = {nb} before, {na} after): "
         f"{verdict}"
     )
     return fu
