@@ -200,3 +200,13 @@ def test_volume_measures_are_tested_against_the_tiers_luck_gives():
     assert "p against the tiers luck alone gives" in c.note
     assert not c.finding
     assert prof.findings == []
+
+
+def test_reps_without_a_quota_are_left_out_when_others_have_one():
+    """Quotas for A..I only: J is not ranked, named with the reason."""
+    scores = dict(zip("ABCDEFGHIJ", range(10_000, 0, -1000), strict=True))
+    data = _tiny(scores)
+    data.quotas = data.quotas[data.quotas["rep"] != "J"]
+    t = tiers(data, "2026-H1")
+    assert t.basis == "attainment" and "J" not in t.table.index
+    assert t.left_out["J"] == "no quota for 2026-H1"
