@@ -177,3 +177,19 @@ def test_followup_finds_a_real_improvement(big):
     assert fu.result.estimate > 0.4 and fu.result.ci_low > 0
     assert fu.message.endswith("improved beyond the uncoached reps")
     assert " pts against " in fu.message
+
+
+@pytest.mark.slow
+def test_plan_assets_come_from_a_real_index(built_index, big):
+    """With the small corpus indexed (real model, real Chroma): a demo-stage plan lists
+    playbook sections tagged demo, and a search error becomes a note, not a failure."""
+    from spmkb.search.query import Searcher
+
+    data, prof = big
+    searcher = Searcher.open(built_index.settings)
+    plan = build_plan(
+        data, "Rep 03", window="2026-H1", stage="demo", profile=prof, searcher=searcher
+    )
+    playbooks = [a for a in plan.assets if a["slot"] == "playbook"]
+    assert playbooks and all(a["type"] != "onboarding-module" for a in playbooks)
+    assert not any("no search index" in n for n in plan.notes)
