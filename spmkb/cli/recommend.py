@@ -35,6 +35,7 @@ def recommend_cmd(
 
     Example: spmkb recommend --stage negotiation --industry healthcare --competitor acme
     """
+    from spmkb.deals.lookup import deal_context
     from spmkb.search.recommend import recommend
 
     settings = settings_from(store=store, playbooks=playbooks, chroma_url=chroma_url)
@@ -44,7 +45,7 @@ def recommend_cmd(
         industry=industry,
         persona=persona,
         competitor=competitor,
-        deal_id=deal,
+        deal=deal_context(settings, deal) if deal else None,
     )
     if as_json:
         emit_json(pack.to_dict())

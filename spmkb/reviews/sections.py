@@ -19,6 +19,7 @@ from spmkb.deals.periods import Period
 from spmkb.deals.schema import DealData
 from spmkb.deals.overview import records as _records
 from spmkb.deals.roster import roster
+from spmkb.errors import DealDataError
 from spmkb.reviews.scorecard import score, scorecard, trend
 from spmkb.reviews.standards import Standards
 
@@ -137,7 +138,10 @@ def next_forecast(data: DealData, rep: str, period: str | Period) -> dict[str, A
     nxt = Period.parse(period).next()
     # As if reviewed when the period closed: as of the next period's start (or the data's end).
     as_of = min(nxt.start, data_today(data))
-    fc = forecast(data, rep=rep, period=nxt.label, as_of=as_of)
+    try:
+        fc = forecast(data, rep=rep, period=nxt.label, as_of=as_of)
+    except DealDataError:  # the next period lies beyond what the data can forecast
+        return None
     d = fc.to_dict() if hasattr(fc, "to_dict") else dict(vars(fc))
     d.setdefault("period", nxt.label)
     d.pop("by_stage", None)
