@@ -3,7 +3,8 @@
 A thin face over :mod:`spmkb.coaching`: each button calls one core function
 (:func:`~spmkb.coaching.plans.build_plan`, :func:`~spmkb.coaching.plans.save_plan`,
 :func:`~spmkb.coaching.followup.follow_up`) and hands the result to a pure ``render_*``
-function that returns sanitised HTML. Errors land in the status line.
+function that returns sanitised HTML. Status line, error guard and display come from the
+:mod:`spmkb.widgets._panel` base.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from spmkb.widgets.render import render_status
-from spmkb.widgets.search_panel import guarded
+from spmkb.widgets._panel import Panel, guarded
 
 AUTO = "(found by the data)"
 
@@ -57,7 +57,7 @@ def render_followup(fu: Any) -> str:
     return "".join(out)
 
 
-class CoachingPanel:
+class CoachingPanel(Panel):
     """Rep, window and stage in; a plan out; Save and Follow up act on it."""
 
     def __init__(self, data: Any, *, settings: Any = None, window: str = "2026-H1",
@@ -67,6 +67,7 @@ class CoachingPanel:
         from spmkb.deals.roster import roster
         from spmkb.deals.schema import PIPELINE_STAGES
 
+        super().__init__()
         self.data, self.settings, self.searcher = data, settings, searcher
         self.options = options_from(settings)
         self.plan: Any = None
@@ -81,7 +82,6 @@ class CoachingPanel:
         self.save_button = w.Button(description="Save")
         self.followup_button = w.Button(description="Follow up")
         self.output = w.HTML()
-        self.status = w.HTML()
         self.build_button.on_click(lambda _b: self.build())
         self.save_button.on_click(lambda _b: self.save())
         self.followup_button.on_click(lambda _b: self.follow_up())
@@ -90,12 +90,6 @@ class CoachingPanel:
             w.HBox([self.build_button, self.author, self.save_button, self.followup_button]),
             self.status, self.output,
         ])  # fmt: skip
-
-    def _ipython_display_(self) -> None:
-        """Display the panel in a notebook."""
-        from IPython.display import display
-
-        display(self.widget)
 
     def _conn(self) -> Any:
         from spmkb.coaching import store
@@ -116,7 +110,7 @@ class CoachingPanel:
                                searcher=self.searcher, settings=self.settings, options=self.options)  # fmt: skip
         self.saved = None
         self.output.value = render_plan(self.plan)
-        self.status.value = render_status(f"Plan built for {self.plan.rep}: not saved yet.", "ok")
+        self.set_status(f"Plan built for {self.plan.rep}: not saved yet.", "ok")
         return self.plan
 
     @guarded
@@ -126,7 +120,7 @@ class CoachingPanel:
         from spmkb.coaching.plans import save_plan
 
         if self.plan is None:
-            self.status.value = render_status("Build a plan first.", "info")
+            self.set_status("Build a plan first.", "info")
             return None
         conn = self._conn()
         expected = self.saved.version if self.saved is not None else 0
@@ -134,7 +128,7 @@ class CoachingPanel:
             expected = last.version
         self.saved = save_plan(conn, self.plan, author=self.author.value, expected_version=expected)
         self.output.value = render_plan(self.plan, self.saved)
-        self.status.value = render_status(f"Saved version {self.saved.version}.", "ok")
+        self.set_status(f"Saved version {self.saved.version}.", "ok")
         return self.saved
 
     @guarded
@@ -146,7 +140,7 @@ class CoachingPanel:
         plan, _saved = load_plan(self._conn(), self.data, self.rep.value)
         fu = follow_up(self.data, plan, options=self.options)
         self.output.value = render_plan(plan) + render_followup(fu)
-        self.status.value = render_status(fu.message.split(":")[0], "ok" if fu.enough else "info")
+        self.set_status(fu.message.split(":")[0], "ok" if fu.enough else "info")
         return fu
 
 

@@ -107,9 +107,9 @@ def test_two_processes_saving_one_conflict(tmp_path):
     for p in procs:
         p.start()
     for p in procs:
-        p.join(60)
-    assert all(p.exitcode == 0 for p in procs)
-    assert sorted(results.get(timeout=5) for _ in range(2)) == ["conflict", "saved"]
+        p.join(300)  # spawn + imports can take a while on a loaded machine
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert sorted(results.get(timeout=30) for _ in range(2)) == ["conflict", "saved"]
     assert [v.version for v in store.versions(conn, "R009/2026-Q3")] == [1, 2]
 
 
