@@ -36,6 +36,12 @@ def test_panel_build_save_and_errors(tmp_path):
     panel.author.value = "Grace"
     panel.save_button.click()
     assert "Saved version 1." in panel.status.value
+    panel.followup_button.click()  # the data ends on 2026-06-22, before the plan starts
+    assert "Error:" in panel.status.value
+    assert (
+        "the follow-up date 2026-06-22 is before the plan's start (2026-07-01)"
+        in panel.status.value
+    )
     panel.window.value = "2026-Q1"
     panel.build_button.click()
     assert "shorter than two quarters" in panel.status.value
