@@ -105,16 +105,17 @@ def focus_of(data: DealData, rep: str, period: str | Period) -> dict[str, Any]:
     return _records(cf.head(1))[0]
 
 
+def _closing_in(data: DealData, rep: str, period: str | Period) -> Any:
+    """Mask of the rep's deals whose close date lies in ``period`` (rows of opportunities)."""
+    from spmkb.deals._frame import deal_frame, select
+
+    return select(deal_frame(data), rep=rep, period=Period.parse(period))
+
+
 def largest_deals(data: DealData, rep: str, period: str | Period, k: int = 3) -> pd.DataFrame:
     """The ``k`` largest won and ``k`` largest lost deals of the rep closed in the period."""
-    p = Period.parse(period)
     o = data.opportunities
-    close = pd.to_datetime(o["close_date"], errors="coerce")
-    m = (
-        (o["rep"].astype(str) == rep)
-        & (close >= pd.Timestamp(p.start))
-        & (close <= pd.Timestamp(p.end))
-    )
+    m = _closing_in(data, rep, period)
     cols = [c for c in ("id", "account", "status", "amount", "stage", "close_date", "competitor", "loss_reason")
             if c in o.columns]  # fmt: skip
     frames = []
@@ -235,14 +236,7 @@ def build_review(
     p = Period.parse(period)
     team = ros.team_of(rep)
     card = scorecard(data, rep, p, standards)
-    o = data.opportunities
-    close = pd.to_datetime(o["close_date"], errors="coerce")
-    mine = (
-        (o["rep"].astype(str) == rep)
-        & (close >= pd.Timestamp(p.start))
-        & (close <= pd.Timestamp(p.end))
-    )
-    deals = int(mine.sum())
+    deals = int(_closing_in(data, rep, p).sum())
     closed = int(card["closed"].iloc[0]) if len(card) else 0
     notes = []
     if not deals:
