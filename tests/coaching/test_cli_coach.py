@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_team
+from coaching_data import make_team
 from typer.testing import CliRunner
 
 from spmkb.cli import app

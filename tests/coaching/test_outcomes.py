@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_team
+from coaching_data import make_team
 
 from spmkb.coaching.outcomes import NOTE, asset_outcomes, load_asset_opens
 from spmkb.errors import DealDataError

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import make_team
+from coaching_data import make_team
 
 from spmkb.config import load_settings
 from spmkb.deals.store import save_deal_data

@@ -6,7 +6,7 @@ import multiprocessing as mp
 
 import numpy as np
 import pytest
-from conftest import make_team
+from coaching_data import make_team
 
 from spmkb.coaching import store
 from spmkb.coaching.followup import did, follow_up

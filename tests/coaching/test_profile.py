@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PLANTED, make_team, shuffled
+from coaching_data import PLANTED, make_team, shuffled
 
 from spmkb.coaching.options import CoachingOptions
 from spmkb.coaching.profile import top_figures, top_profile

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import shuffled
+from coaching_data import shuffled
 
 from spmkb.coaching.outcomes import asset_outcomes
 from spmkb.coaching.plans import build_plan
