@@ -197,6 +197,7 @@ TABLES: dict[str, str] = {
     "deals": "Deal data: path (same as the deals setting), preset, columns, stages, currency, rates.",
     "reviews": "Review options.",
     "search": "Search options (fusion weights).",
+    "onboarding": "Onboarding: tracks (track -> roles), max_day, ramp schedule, business_days.",
 }
 
 VOCABULARY_KEYS = ("stages", "types", "personas", "industries")

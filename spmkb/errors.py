@@ -103,6 +103,10 @@ class ReviewError(SpmkbError):
     """A review cannot be generated, saved or found."""
 
 
+class OnboardingError(SpmkbError):
+    """An onboarding enrolment, plan, completion or certification is invalid."""
+
+
 class ConflictError(StorageError):
     """A save lost a race with another writer; reload and save again."""
 

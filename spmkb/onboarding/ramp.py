@@ -1,0 +1,406 @@
+"""Ramp analytics: cohort curves, Kaplan–Meier time to first win and to ramp, milestones that
+predict, and each hire against the team's past hires.
+
+Definitions (also in docs/onboarding.md):
+
+* **Ramp hires**: reps with a start date on or after the first day of the deal data (earlier
+  starts have no observed ramp) whose role maps to a track. Tenure day 0 = start date; month
+  m = days ``[m·30.44, (m+1)·30.44)``.
+* **Observed until**: the earlier of the hire's end date and the data's last day (``as_of``).
+  A hire still ramping or who left before the event is **censored** there (Kaplan–Meier via
+  ``statsmodels.duration.survfunc``; lifelines is not installed: it pins pandas < 3).
+* **Time to first win**: tenure day of the first won deal's close date.
+* **Time to ramp**: first tenure day on which won bookings over the trailing 90 days reach
+  ``ramp_share`` (default 0.5) × the track's full quarterly quota.
+* **Full quota**: median quarterly quota of the track's reps with a year or more of tenure at
+  the quarter's start (quotas table); else ``[onboarding] full_quota``.
+* **Ramped quota** for month m: the hire's own quota for that month's quarter / 3 when the
+  quotas table has it, else the track's schedule (default 0/25/50/100 % by quarter) × full
+  quota / 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spmkb.deals.roster import roster
+from spmkb.deals.schema import DealData
+from spmkb.errors import OnboardingError
+from spmkb.onboarding.milestones import event_frame
+from spmkb.onboarding.settings import OnboardingSettings
+
+MONTH = 30.4375
+MIN_N = 5  # hires per group below which no verdict is given
+
+
+def as_of(data: DealData) -> date:
+    """The last day the deal data covers (latest created or closed date)."""
+    o = data.opportunities
+    closed = o.loc[o["status"] != "open", "close_date"].max()
+    last = max(x for x in (o["created"].max(), closed) if not pd.isna(x))
+    return pd.Timestamp(last).date()
+
+
+def ramp_hires(
+    data: DealData, osettings: OnboardingSettings, *, on: date | None = None
+) -> pd.DataFrame:
+    """One row per ramp hire: id, name, team, track, start, observed (days), left (bool)."""
+    on = on or as_of(data)
+    first = pd.Timestamp(data.opportunities["created"].min()).date()
+    rows = []
+    for r in roster(data):
+        track = osettings.track_for_role(r.role)
+        if r.start_date is None or track is None or r.start_date < first or r.start_date > on:
+            continue
+        stop = min(on, r.end_date) if r.end_date else on
+        rows.append((r.id, r.name, r.team, track, r.start_date, (stop - r.start_date).days,
+                     bool(r.end_date and r.end_date <= on)))  # fmt: skip
+    cols = ["id", "name", "team", "track", "start", "observed", "left"]
+    frame = pd.DataFrame(rows, columns=cols)
+    frame["cohort"] = [f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in frame["start"]]
+    return frame
+
+
+def _won(data: DealData, hires: pd.DataFrame) -> pd.DataFrame:
+    """Won deals of the hires with their tenure day (rep, day, weight, ref)."""
+    won = event_frame(data, "won_amount")
+    start = pd.Series(pd.to_datetime(list(hires["start"])), index=list(hires["name"]))
+    sub = won[won["rep"].isin(start.index)]
+    day = (sub["when"] - sub["rep"].map(start)).dt.days.to_numpy()
+    observed = sub["rep"].map(dict(zip(hires["name"], hires["observed"], strict=True))).to_numpy()
+    sub = sub.assign(day=day)
+    return sub[(day >= 0) & (day <= observed)]
+
+
+def full_quota(data: DealData, osettings: OnboardingSettings, track: str) -> float | None:
+    """The track's full quarterly quota (see the module doc); None when nothing tells."""
+    q = data.quotas
+    if len(q):
+        reps = {r.name: r for r in roster(data)}
+        keep = []
+        for rep, period, amount in zip(q["rep"], q["period"], q["amount"], strict=True):
+            r = reps.get(str(rep))
+            if r is None or r.start_date is None or "Q" not in str(period):
+                continue
+            if osettings.track_for_role(r.role) != track:
+                continue
+            year, qn = int(str(period)[:4]), int(str(period)[-1])
+            if (date(year, 3 * qn - 2, 1) - r.start_date).days >= 365:
+                keep.append(float(amount))
+        if keep:
+            return float(np.median(keep))
+    return osettings.full_quota.get(track)
+
+
+def _quota_lookup(data: DealData) -> dict[tuple[str, str], float]:
+    q = data.quotas
+    return {
+        (str(r), str(p)): float(a)
+        for r, p, a in zip(q["rep"], q["period"], q["amount"], strict=True)
+    }
+
+
+def ramped_quota(
+    hire: Any, month: int, osettings: OnboardingSettings, full: float | None, table: dict
+) -> float | None:
+    """The hire's quota for tenure month ``month``: own quota table, else schedule × full."""
+    mid = pd.Timestamp(hire.start) + pd.Timedelta(days=(month + 0.5) * MONTH)
+    label = f"{mid.year}-Q{(mid.month - 1) // 3 + 1}"
+    if (hire.name, label) in table:
+        return table[(hire.name, label)] / 3
+    month_label = f"{mid.year}-{mid.month:02d}"
+    if (hire.name, month_label) in table:
+        return table[(hire.name, month_label)]
+    if full is None:
+        return None
+    return osettings.ramp_share_at(hire.track, month) * full / 3
+
+
+def cohort_curves(
+    data: DealData, hires: pd.DataFrame, osettings: OnboardingSettings, *, value: str = "bookings",
+    months: int = 12,
+) -> pd.DataFrame:  # fmt: skip
+    """Per start cohort and month since start: n hires observed, median and mean of ``value``
+    (``bookings`` or ``attainment`` = bookings / ramped quota; missing quota stays missing)."""
+    won = _won(data, hires)
+    won = won.assign(month=(won["day"] // MONTH).astype(int))
+    per = won.groupby(["rep", "month"])["weight"].sum()
+    table = _quota_lookup(data) if value == "attainment" else {}
+    fulls = {t: full_quota(data, osettings, t) for t in hires["track"].unique()}
+    rows = []
+    for h in hires.itertuples(index=False):
+        seen = min(months, int(h.observed // MONTH))
+        for m in range(seen):
+            b = float(per.get((h.name, m), 0.0))
+            if value == "attainment":
+                quota = ramped_quota(h, m, osettings, fulls[h.track], table)
+                v = b / quota if quota else np.nan
+            else:
+                v = b
+            rows.append((h.cohort, h.name, m, v))
+    frame = pd.DataFrame(rows, columns=["cohort", "rep", "month", "value"])
+    g = frame.groupby(["cohort", "month"])["value"]
+    out = pd.DataFrame({"n": g.count(), "median": g.median(), "mean": g.mean()}).reset_index()
+    return out
+
+
+def durations(
+    data: DealData, hires: pd.DataFrame, osettings: OnboardingSettings, event: str = "ramp"
+) -> pd.DataFrame:
+    """Per hire: ``time`` (days) and ``event`` (1 = happened, 0 = censored at ``observed``).
+
+    ``event``: ``first_win`` or ``ramp`` (see the module doc)."""
+    won = _won(data, hires)
+    out = hires[["id", "name", "track", "cohort", "start", "observed", "left"]].copy()
+    days = np.full(len(out), np.nan)
+    if event == "first_win":
+        first = won.groupby("rep")["day"].min()
+        days = out["name"].map(first).to_numpy(dtype=float)
+    elif event == "ramp":
+        for i, (name, track) in enumerate(zip(out["name"], out["track"], strict=True)):
+            full = full_quota(data, osettings, track)
+            if full is None:
+                raise OnboardingError(
+                    f"no full quota for track {track}: the quotas table has no tenured {track} rep",
+                    field="full_quota",
+                    hint=f"set [onboarding] full_quota = {{{track} = 150000}} in spmkb.toml",
+                )
+            days[i] = _first_trailing(won, name, osettings.ramp_share * full)
+    else:
+        raise OnboardingError(f"unknown event {event!r}", hint="use first_win or ramp")
+    hit = ~np.isnan(days)
+    out["event"] = hit.astype(int)
+    out["time"] = np.where(hit, days, out["observed"].to_numpy(dtype=float))
+    return out
+
+
+def _first_trailing(won: pd.DataFrame, name: str, target: float, span: int = 90) -> float:
+    sub = won[won["rep"] == name]
+    if sub.empty:
+        return np.nan
+    d = sub["day"].to_numpy()
+    order = np.argsort(d, kind="stable")
+    d, w = d[order], sub["weight"].to_numpy()[order]
+    cum = np.concatenate([[0.0], np.cumsum(w)])
+    k = np.searchsorted(d, d - (span - 1), side="left")
+    trailing = cum[1:] - cum[k]
+    hit = np.nonzero(trailing >= target)[0]
+    return float(d[hit[0]]) if len(hit) else np.nan
+
+
+@dataclass
+class KaplanMeier:
+    """A Kaplan–Meier curve: the table, the median with its 95 % interval, n and events."""
+
+    table: pd.DataFrame  # time, at_risk, events, survival, low, high
+    n: int
+    events: int
+    median: float | None
+    median_ci: tuple[float | None, float | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"n": self.n, "events": self.events, "median": self.median,
+                "median_ci": list(self.median_ci),
+                "table": self.table.to_dict(orient="records")}  # fmt: skip
+
+
+def _finite(x: Any) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+def kaplan_meier(time: Any, event: Any) -> KaplanMeier:
+    """Kaplan–Meier estimate of ``time`` with ``event`` (1) or censoring (0)."""
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    t, e = np.asarray(time, dtype=float), np.asarray(event, dtype=int)
+    if len(t) == 0:
+        return KaplanMeier(pd.DataFrame(columns=["time", "at_risk", "events", "survival"]), 0, 0,
+                           None, (None, None))  # fmt: skip
+    if e.sum() == 0:
+        table = pd.DataFrame(columns=["time", "at_risk", "events", "survival", "low", "high"])
+        return KaplanMeier(table, len(t), 0, None, (None, None))
+    sf = SurvfuncRight(t, e)
+    se = np.nan_to_num(sf.surv_prob_se)
+    table = pd.DataFrame({"time": sf.surv_times, "at_risk": sf.n_risk.astype(int),
+                          "events": sf.n_events.astype(int), "survival": sf.surv_prob,
+                          "low": np.clip(sf.surv_prob - 1.96 * se, 0, 1),
+                          "high": np.clip(sf.surv_prob + 1.96 * se, 0, 1)})  # fmt: skip
+    median = sf.quantile(0.5)
+    import warnings
+
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo, hi = sf.quantile_ci(0.5)
+    except (ValueError, ZeroDivisionError, IndexError):
+        lo, hi = None, None
+    return KaplanMeier(table, len(t), int(e.sum()), _finite(median), (_finite(lo), _finite(hi)))
+
+
+@dataclass
+class Comparison:
+    """Two groups' time to an event: medians, hazard ratio (first vs second), log-rank p."""
+
+    label: str
+    groups: tuple[str, str]
+    curves: tuple[KaplanMeier, KaplanMeier]
+    hazard_ratio: float | None = None
+    hr_ci: tuple[float | None, float | None] = (None, None)
+    p: float | None = None
+    q: float | None = None  # Benjamini–Hochberg across the family reported
+    verdict: str = "not enough data"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        a, b = self.curves
+        return {"label": self.label, "groups": list(self.groups),
+                "n": [a.n, b.n], "events": [a.events, b.events],
+                "median": [a.median, b.median], "median_ci": [list(a.median_ci), list(b.median_ci)],
+                "hazard_ratio": self.hazard_ratio, "hr_ci": list(self.hr_ci), "p": self.p,
+                "q": self.q, "verdict": self.verdict, **self.extra}  # fmt: skip
+
+
+def compare(label: str, time: Any, event: Any, group: Any, names=("yes", "no")) -> Comparison:
+    """Compare group True vs False: KM each, log-rank p, Cox hazard ratio with a 95 % CI."""
+    t, e, g = (np.asarray(x) for x in (time, event, group))
+    g = g.astype(bool)
+    comp = Comparison(label, names, (kaplan_meier(t[g], e[g]), kaplan_meier(t[~g], e[~g])))
+    if g.sum() < MIN_N or (~g).sum() < MIN_N or e[g].sum() + e[~g].sum() < MIN_N:
+        comp.verdict = f"not enough data (n = {int(g.sum())} vs {int((~g).sum())})"
+        return comp
+    from statsmodels.duration.hazard_regression import PHReg
+    from statsmodels.duration.survfunc import survdiff
+
+    _, p = survdiff(t.astype(float), e.astype(int), g.astype(int))
+    comp.p = float(p)
+    try:
+        fit = PHReg(t.astype(float), g.astype(float)[:, None], status=e.astype(int)).fit(disp=0)
+        lo, hi = np.exp(fit.conf_int()[0])
+        comp.hazard_ratio, comp.hr_ci = float(np.exp(fit.params[0])), (float(lo), float(hi))
+    except (np.linalg.LinAlgError, ValueError):
+        pass
+    return comp
+
+
+def milestone_analysis(
+    data: DealData, hires: pd.DataFrame, modules: list[Any], osettings: OnboardingSettings
+) -> list[Comparison]:
+    """For each measured milestone: do hires who met it reach ramp sooner?
+
+    Landmark analysis: only hires observed past the milestone day and not ramped by it; time
+    counted from the milestone day. Benjamini–Hochberg q across the milestones reported."""
+    from spmkb.onboarding.milestones import first_days
+
+    out: list[Comparison] = []
+    for m in modules:
+        ms = m.milestone
+        if ms is None or not ms.measured:
+            continue
+        sub = hires[hires["track"].isin(m.tracks)]
+        if sub.empty:
+            continue
+        dur = durations(data, sub, osettings, "ramp")
+        at_risk = (dur["observed"] >= ms.day) & ~((dur["event"] == 1) & (dur["time"] <= ms.day))
+        dur = dur[at_risk]
+        starts = dict(zip(dur["name"], dur["start"], strict=True))
+        fd = first_days(data, ms.measure, ms.threshold, starts, ms.day, ms.activity_type)
+        met = dur["name"].map(fd["day"]).notna().to_numpy()
+        c = compare(ms.text, dur["time"] - ms.day, dur["event"], met, ("met", "not met"))
+        c.extra = {"module": m.id, "measure": ms.measure, "threshold": ms.threshold, "day": ms.day}
+        for curve in c.curves:  # report medians in days since start
+            curve.median = None if curve.median is None else curve.median + ms.day
+        out.append(c)
+    tested = [c for c in out if c.p is not None]
+    if tested:
+        from statsmodels.stats.multitest import multipletests
+
+        q = multipletests([c.p for c in tested], method="fdr_bh")[1]
+        for c, qq in zip(tested, q, strict=True):
+            c.q = float(qq)
+            c.verdict = "predicts time to ramp" if qq < 0.05 else "no evidence it predicts"
+    return out
+
+
+def versus_past(
+    data: DealData, hires: pd.DataFrame, name: str, on_day: int | None = None
+) -> dict[str, Any]:
+    """The hire's bookings to date against past hires' bookings at the same tenure (n, quartiles)."""
+    row = hires[hires["name"] == name]
+    if row.empty:
+        raise OnboardingError(f"{name} is not a ramp hire (start date inside the deal data)")
+    h = row.iloc[0]
+    day = int(h["observed"] if on_day is None else on_day)
+    past = hires[
+        (hires["start"] < h["start"]) & (hires["observed"] >= day) & (hires["track"] == h["track"])
+    ]
+    won = _won(data, pd.concat([row, past]))
+    won = won[won["day"] <= day]
+    totals = won.groupby("rep")["weight"].sum()
+    mine = float(totals.get(name, 0.0))
+    others = past["name"].map(totals).fillna(0.0).to_numpy()
+    res: dict[str, Any] = {"rep": name, "day": day, "bookings": mine, "n_past": len(others)}
+    if len(others) >= MIN_N:
+        p25, p50 = np.percentile(others, [25, 50])
+        res.update(p25=float(p25), median=float(p50),
+                   percentile=float((others < mine).mean() * 100),
+                   behind=bool(mine < p25))  # fmt: skip
+    else:
+        res.update(p25=None, median=None, percentile=None, behind=None,
+                   note=f"not enough past hires (n = {len(others)}, needs {MIN_N})")  # fmt: skip
+    return res
+
+
+def ramp_report(
+    data: DealData, curriculum: Any, osettings: OnboardingSettings, *, track: str | None = None,
+    value: str = "bookings",
+) -> dict[str, Any]:  # fmt: skip
+    """Everything ``spmkb report ramp`` shows: hires, KM curves, cohort curves, milestones."""
+    hires = ramp_hires(data, osettings)
+    if track is not None:
+        hires = hires[hires["track"] == track]
+    out: dict[str, Any] = {"as_of": as_of(data).isoformat(), "n_hires": len(hires),
+                           "tracks": sorted(hires["track"].unique().tolist())}  # fmt: skip
+    fw = durations(data, hires, osettings, "first_win")
+    out["first_win"] = kaplan_meier(fw["time"], fw["event"]).to_dict()
+    try:
+        rp = durations(data, hires, osettings, "ramp")
+        out["ramp"] = kaplan_meier(rp["time"], rp["event"]).to_dict()
+        out["ramp"]["definition"] = (
+            f"trailing-90-day bookings >= {osettings.ramp_share:g} x full quarterly quota"
+        )
+    except OnboardingError as err:
+        out["ramp"] = {"error": str(err)}
+    out["cohorts"] = cohort_curves(data, hires, osettings, value=value).to_dict(orient="records")
+    comps = []
+    if "error" not in out["ramp"]:
+        tracks = out["tracks"]
+        modules = [m for t in tracks for m in curriculum.track(t)] if curriculum else []
+        seen: set[str] = set()
+        modules = [m for m in modules if not (m.id in seen or seen.add(m.id))]
+        comps = milestone_analysis(data, hires, modules, osettings)
+    out["milestones"] = [c.to_dict() for c in comps]
+    return out
+
+
+__all__ = [
+    "Comparison",
+    "KaplanMeier",
+    "as_of",
+    "cohort_curves",
+    "compare",
+    "durations",
+    "full_quota",
+    "kaplan_meier",
+    "milestone_analysis",
+    "ramp_hires",
+    "ramp_report",
+    "ramped_quota",
+    "versus_past",
+]
