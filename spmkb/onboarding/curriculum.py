@@ -165,24 +165,34 @@ class Curriculum:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
 
     def find_module(self, module: str, track: str | None = None) -> Module:
-        """The module ``module`` (id, or its last path part) of ``track``; NotFoundError otherwise."""
+        """The module ``module`` (its id or a tail of it, e.g. ``week-02``) of ``track``.
+
+        NotFoundError with suggestions when no module matches; OnboardingError when the module
+        exists but belongs to another track."""
+        key = str(module).strip()
+
+        def match(pool: list[Module]) -> Module | None:
+            hits = [m for m in pool if m.id == key] or [
+                m for m in pool if m.id.endswith("/" + key.strip("/"))
+            ]
+            return hits[0] if len(hits) == 1 else None
+
         pool = self.track(track) if track else list(self.modules.values())
-        by_id = {m.id: m for m in pool}
-        if module in by_id:
-            return by_id[module]
-        tails = {m.id.rsplit("/", 1)[-1]: m for m in pool}
-        if module in tails:
-            return tails[module]
-        if module in self.modules and track:
+        hit = match(pool)
+        if hit is not None:
+            return hit
+        elsewhere = match(list(self.modules.values())) if track else None
+        if elsewhere is not None:
             raise OnboardingError(
-                f"module {module!r} is not in the {track} track",
+                f"module {elsewhere.id} is not in the {track} track (it is in "
+                f"{', '.join(elsewhere.tracks)})",
                 field="module",
-                hint="modules of the track: " + ", ".join(by_id),
+                hint="modules of the track: " + ", ".join(m.id for m in pool),
             )
         where = f" in the {track} track" if track else ""
+        tails = [m.id.rsplit("/", 1)[-1] for m in pool]
         raise NotFoundError(
-            f"no onboarding module {module!r}{where}",
-            suggestions=suggest(module, [*by_id, *tails]),
+            f"no onboarding module {module!r}{where}", suggestions=suggest(key, tails)
         )
 
     def rubric_for(self, module: Module) -> Rubric | None:

@@ -143,7 +143,8 @@ def evidence(
     sub = frame[frame["rep"] == rep_key(rep)]
     days = (sub["when"] - pd.Timestamp(start)).dt.days
     sub = sub[(days >= 0) & (days <= result.met_day)]
-    return [str(r) for r in sub["ref"].tolist() if r is not None and not pd.isna(r)]
+    refs = [str(r) for r in sub["ref"].tolist() if r is not None and not pd.isna(r)]
+    return list(dict.fromkeys(refs))
 
 
 def evaluate(
@@ -156,6 +157,9 @@ def evaluate(
     """Milestone results per hire id (``hires``: objects with id, name, track, start)."""
     out: dict[str, list[MilestoneResult]] = {h.id: [] for h in hires}
     groups: dict[tuple, list[Any]] = {}
+    first_day = None
+    if data is not None and len(data.opportunities):
+        first_day = pd.Timestamp(data.opportunities["created"].min()).date()
     for h in hires:
         for m in modules_by_track.get(h.track, []):
             if m.milestone is None:
@@ -181,6 +185,8 @@ def evaluate(
                 res.status = "no deal data"
             elif tenure < 0:
                 res.status = "not started"
+            elif first_day is not None and h.start < first_day:
+                res.status = "before the data"  # missing, not zero: the data starts later
             else:
                 first = table.at[h.name, "day"] if h.name in table.index else np.nan
                 res.value = float(table.at[h.name, "total"]) if h.name in table.index else 0.0

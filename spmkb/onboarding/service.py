@@ -151,6 +151,7 @@ class HireStatus:
     milestones: list[MilestoneResult] = field(default_factory=list)
     behind: list[str] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    versus_past: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -159,6 +160,7 @@ class HireStatus:
             "milestones": [m.to_dict() for m in self.milestones],
             "behind": self.behind,
             "notes": self.notes,
+            "versus_past": self.versus_past,
         }
 
 
@@ -176,18 +178,39 @@ def status(ws: OnboardingWorkspace, rep: str | None = None) -> list[HireStatus]:
         return due_date(h.start, day, h.business_days)
 
     results = evaluate(ws.data, hires, tracks, ws.today, due_of)
+    past = _versus_past(ws, hires)
     out = []
     for h in hires:
         rec = records.get(h.id)
         p = make_plan(ws.curriculum, h, rec, ws.today)
         ms = results.get(h.id, [])
-        behind = [
-            f"module {i.module} overdue since {i.due}" for i in p.items if i.status == "overdue"
-        ]
+        late = [i for i in p.items if i.status == "overdue"]
+        behind = []
+        if late:
+            behind.append(f"{len(late)} module(s) overdue, the oldest {late[0].module} since "
+                          f"{late[0].due}")  # fmt: skip
+        vs = past.get(h.name)
+        if vs and vs.get("behind"):
+            behind.append(f"bookings {vs['bookings']:,.0f} by day {vs['day']} are below the "
+                          f"lower quartile of past hires ({vs['p25']:,.0f}, n = {vs['n_past']})")  # fmt: skip
         behind += [f"milestone missed: {m.text} ({m.label()})" for m in ms if m.status == "missed"]
         notes = [{"author": e.author, "saved_at": e.saved_at, "text": e.payload.get("text")}
                  for e in (rec.notes if rec else [])]  # fmt: skip
-        out.append(HireStatus(p, ms, behind, notes))
+        out.append(HireStatus(p, ms, behind, notes, vs))
+    return out
+
+
+def _versus_past(ws: OnboardingWorkspace, hires: list[Hire]) -> dict[str, dict[str, Any]]:
+    """Each hire's bookings to date against past hires at the same tenure (when computable)."""
+    if ws.data is None or not hires:
+        return {}
+    from spmkb.onboarding.ramp import ramp_hires, versus_past
+
+    frame = ramp_hires(ws.data, ws.curriculum.settings, on=ws.today)
+    out = {}
+    for h in hires:
+        if h.name in set(frame["name"]):
+            out[h.name] = versus_past(ws.data, frame, h.name, min(h.tenure(ws.today), 10**6))
     return out
 
 
