@@ -114,8 +114,10 @@ ONBOARDING_FIELDS: dict[str, tuple[str, str]] = {
     "requires": ("strs", "ids of modules to finish first, e.g. [onboarding/ae/week-01]"),
     "study": ("strs", "ids or relative paths of assets to study, e.g. [objections/no-budget]"),
     "certification": ("raw", "a gate: {rubric: <asset id>, pass_level: 3, signed_off_by: manager}"),
-    "milestone": ("raw", "free text, or {text: ..., measure: opportunities_created, "
-                  "threshold: 5, day: 30}"),
+    "milestone": (
+        "raw",
+        "free text, or {text: ..., measure: opportunities_created, threshold: 5, day: 30}",
+    ),
 }
 
 

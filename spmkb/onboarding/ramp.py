@@ -280,10 +280,18 @@ def compare(label: str, time: Any, event: Any, group: Any, names=("yes", "no")) 
 
     _, p = survdiff(t.astype(float), e.astype(int), g.astype(int))
     comp.p = float(p)
+    import warnings
+
     try:
-        fit = PHReg(t.astype(float), g.astype(float)[:, None], status=e.astype(int)).fit(disp=0)
-        lo, hi = np.exp(fit.conf_int()[0])
-        comp.hazard_ratio, comp.hr_ci = float(np.exp(fit.params[0])), (float(lo), float(hi))
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            fit = PHReg(t.astype(float), g.astype(float)[:, None], status=e.astype(int)).fit()
+            lo, hi = np.exp(fit.conf_int()[0])
+            hr = float(np.exp(fit.params[0]))
+        if np.isfinite([hr, lo, hi]).all() and hi / lo < 1e6:
+            comp.hazard_ratio, comp.hr_ci = hr, (float(lo), float(hi))
+        else:  # complete separation: the log-rank test and the medians still stand
+            comp.extra["hazard_ratio_note"] = "no finite hazard ratio (the groups do not overlap)"
     except (np.linalg.LinAlgError, ValueError):
         pass
     return comp

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
+
 from spmkb.deals.schema import DealData, empty_frame
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "onboarding"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from onboarding_data import DATA
 from typer.testing import CliRunner
 
 from spmkb.cli import app
@@ -17,8 +18,6 @@ from spmkb.config import load_settings
 from spmkb.content.lint import lint_library
 from spmkb.onboarding.curriculum import load_curriculum
 from spmkb.onboarding.lint import lint_curriculum
-
-from onboarding_data import DATA
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,8 +37,18 @@ CASES = [
     ("day-outside", "month-1.md", 7, "day 200 is outside 0-180"),
     ("duplicate-order", "week-2.md", 8, "order 1 on day 14 of track ae is also used by month-1"),
     ("missing-prereq", "month-1.md", 9, "prerequisite 'week-3' is not an onboarding module"),
-    ("circular", "month-1.md", 10, "circular prerequisites: month-1 -> week-2 -> week-1 -> month-1"),
-    ("due-before-prereq", "week-2.md", 9, "module is due on day 14, before its prerequisite month-1"),
+    (
+        "circular",
+        "month-1.md",
+        10,
+        "circular prerequisites: month-1 -> week-2 -> week-1 -> month-1",
+    ),
+    (
+        "due-before-prereq",
+        "week-2.md",
+        9,
+        "module is due on day 14, before its prerequisite month-1",
+    ),
     ("study-link", "week-2.md", 10, "study link 'guides/missing' does not resolve to an asset"),
     ("bad-certification", "week-2.md", 12, "pass_level 9 is not a level of rubric rubric"),
 ]
@@ -86,5 +95,6 @@ def test_sample_library_curriculum_lints_clean() -> None:
     assert max(m.day for m in ae) == 180 and max(m.day for m in sdr) == 90
     assert any(m.certification for m in ae) and any(m.certification for m in sdr)
     assert {m.milestone.measure for m in sdr if m.milestone and m.milestone.measured} >= {
-        "meetings_booked", "opportunities_sourced"
+        "meetings_booked",
+        "opportunities_sourced",
     }

@@ -22,11 +22,10 @@ S(t) <= 0.5: 60 days. An average over those who got there would say 50 days.
 from __future__ import annotations
 
 import pytest
+from onboarding_data import day, make_data
 
 from spmkb.onboarding.ramp import durations, kaplan_meier, ramp_hires
 from spmkb.onboarding.settings import OnboardingSettings
-
-from onboarding_data import day, make_data
 
 START = "2026-01-01"
 

@@ -88,8 +88,12 @@ def test_processes_racing_on_one_version_one_wins(tmp_path: Path) -> None:
     db = tmp_path / "spmkb.db"
     progress.open_db(db).close()
     procs = [
-        subprocess.Popen([sys.executable, "-c", _RACER, str(db), f"writer{i}"],
-                         stdout=subprocess.PIPE, text=True, env=_env())  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", _RACER, str(db), f"writer{i}"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
         for i in range(4)
     ]
     outs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
