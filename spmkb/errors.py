@@ -107,6 +107,13 @@ class OnboardingError(SpmkbError):
     """An onboarding enrolment, plan, completion or certification is invalid."""
 
 
+class NotebookError(SpmkbError):
+    """A parameterised notebook failed to run; ``cell`` is the failing template cell (1-based)."""
+
+    cell: int | None = None
+    source: str = ""
+
+
 class ConflictError(StorageError):
     """A save lost a race with another writer; reload and save again."""
 

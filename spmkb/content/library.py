@@ -91,6 +91,19 @@ def load_library(root: Path, settings: Settings | None = None) -> Library:
         )
     seen: dict[str, Asset] = {}
     for rel in lib.files:
+        if not _utf8(rel):  # the index, the search log and JSON cannot hold such a name
+            shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            lib.problems.append(
+                Problem(
+                    "error",
+                    "file-name",
+                    "file name is not valid UTF-8; skipped",
+                    path=shown,
+                    hint="rename the file (e.g. with `mv` in a UTF-8 terminal), then index again",
+                )
+            )
+            lib.skipped[shown] = "file name is not valid UTF-8"
+            continue
         try:
             text = read_text(Path(rel), root, settings)
         except ContentError as err:
@@ -134,6 +147,15 @@ def load_library(root: Path, settings: Settings | None = None) -> Library:
         seen[asset.id] = asset
         lib.assets.append(asset)
     return lib
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name (as the OS gave it, with surrogate escapes) is valid UTF-8."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _code_for(err: ContentError) -> str:

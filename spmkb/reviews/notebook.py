@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from spmkb.config import Settings
 from spmkb.errors import SpmkbError
 from spmkb.reviews import render
 
@@ -50,7 +51,7 @@ class ReviewContext:
 
     def __init__(
         self,
-        settings: Any,
+        settings: Settings,
         review: Any,
         rubric: Any,
         previous: tuple[str, list[dict[str, Any]]],
@@ -113,7 +114,7 @@ class ReviewContext:
 _DATA: dict[Any, Any] = {}
 
 
-def _cached_data(settings: Any, loader: Any) -> Any:
+def _cached_data(settings: Settings, loader: Any) -> Any:
     """Deal data, reused while its folder is unchanged (a batch kernel runs many reviews)."""
     folder = Path(settings.deals or settings.deals_store)
     stamp = (
@@ -137,8 +138,13 @@ def open_review(
     standards: str | None = None,
     playbooks: str | None = None,
     recommendations_json: str | None = None,
+    config: str | None = None,
 ) -> ReviewContext:
-    """Load everything for one review (what the template's first code cell calls)."""
+    """Load everything for one review (what the template's first code cell calls).
+
+    ``config`` is the spmkb.toml the generator used (its tables: deal mapping, rubric...);
+    empty = look for one from the kernel's working directory.
+    """
     from spmkb.config import load_settings
     from spmkb.deals.store import load_deal_data
     from spmkb.reviews.history import previous_goals
@@ -153,7 +159,8 @@ def open_review(
             "playbooks": playbooks or None,
             "standards": standards or None,
             "deals": data_dir or None,
-        }
+        },
+        config_file=config or None,
     )
     data = _cached_data(settings, load_deal_data)
     stds = load_standards(settings=settings)

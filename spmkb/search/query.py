@@ -148,7 +148,7 @@ class Searcher:
                 f"but the configured model is {want['model']!r}",
                 hint="run `spmkb index` to rebuild it with the configured model",
             )
-        self._version = signature.get("updated")
+        self._version = (self.store.physical, signature.get("updated"))
         ids, docs, metas = self.store.all_records()
         self.ids = ids
         self.docs = docs
@@ -179,8 +179,13 @@ class Searcher:
             return
         with self._lock:
             self._checked = now
-            self.store._collection = None  # re-read the collection metadata
-            if force or self.store.signature().get("updated") != self._version:
+            self.store._collection = None  # re-read the pointer and the collection metadata
+            version = (self.store.physical if self.store.get() is not None else None,
+                       self.store.signature().get("updated"))  # fmt: skip
+            if force or version != self._version:
+                # Both halves reload together: the records (lexical side) and, through a new
+                # client, the vectors another process wrote (semantic side).
+                self.store.reopen()
                 self._load()
 
     @property

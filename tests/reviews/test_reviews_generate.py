@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import json
 from datetime import date
 from pathlib import Path
@@ -52,15 +54,21 @@ def check_against_metrics(data, d: dict, rep: str, period: str) -> None:
     sc = m.stage_conversion(data, rep=rep, period=period)
     for row in sc[sc["scope"] == "rep"].itertuples():
         got = card[("stage_conversion", row.stage)]["value"]
-        assert (got is None and row.conversion != row.conversion) or got == pytest.approx(
-            row.conversion
-        )
+        assert _same(got, row.conversion), (row.stage, got, row.conversion)
         funnel = {f["stage"]: f for f in d["funnel"]}
         assert funnel[row.stage]["n"] == row.n
     att = m.attainment(data, rep=rep, period=period)
     want = float(att["attainment"].iloc[0]) if len(att) else None
     got = card[("quota_attainment", None)]["value"]
-    assert (got is None and (want is None or want != want)) or got == pytest.approx(want)
+    assert _same(got, want), (got, want)
+
+
+def _same(got: float | None, want: float | None) -> bool:
+    """The notebook's JSON figure equals the metric: both missing (None / NaN), or equal."""
+    want_missing = want is None or math.isnan(want)
+    if got is None or want_missing:
+        return got is None and want_missing
+    return got == pytest.approx(want)
 
 
 @pytest.fixture(scope="module")
