@@ -140,6 +140,7 @@ class Curriculum:
     settings: OnboardingSettings = field(default_factory=OnboardingSettings)
     assets: dict[str, Asset] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    _versions: dict[tuple, str] = field(default_factory=dict, repr=False, compare=False)
 
     def track(self, track: str) -> list[Module]:
         """The modules of ``track`` in due order (day, order, id)."""
@@ -161,8 +162,11 @@ class Curriculum:
 
     def version(self, track: str) -> str:
         """A short hash of the track's modules (changes when a module is added, moved, removed)."""
-        payload = json.dumps([m.fingerprint() for m in self.track(track)], sort_keys=True)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+        key = (track, tuple(self.modules))
+        if key not in self._versions:
+            payload = json.dumps([m.fingerprint() for m in self.track(track)], sort_keys=True)
+            self._versions[key] = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:12]
+        return self._versions[key]
 
     def find_module(self, module: str, track: str | None = None) -> Module:
         """The module ``module`` (its id or a tail of it, e.g. ``week-02``) of ``track``.

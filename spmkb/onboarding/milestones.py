@@ -23,18 +23,30 @@ import pandas as pd
 from spmkb.deals.roster import rep_key
 from spmkb.deals.schema import DealData
 
-_CACHE: dict[tuple[int, str, str | None], tuple[Any, pd.DataFrame]] = {}
+_CACHE: dict[tuple[int, str, str | None], tuple[Any, Events]] = {}
 
 
-def event_frame(data: DealData, measure: str, activity_type: str | None = None) -> pd.DataFrame:
-    """Rows (rep, when, weight, ref) that count towards ``measure``, sorted by rep and date."""
-    key = (id(data), measure, activity_type)
-    hit = _CACHE.get(key)
-    owner = (
-        data.activities if measure in ("activity_volume", "meetings_booked") else data.opportunities
-    )
-    if hit is not None and hit[0] is owner:
-        return hit[1]
+@dataclass
+class Events:
+    """What counts towards one measure, as arrays: rep code, day (days since 1970), weight, ref."""
+
+    names: np.ndarray  # rep name of each code
+    code: np.ndarray
+    day: np.ndarray
+    weight: np.ndarray
+    ref: np.ndarray
+
+    def positions(self, reps: list[str]) -> np.ndarray:
+        """Per event: the index of its rep in ``reps`` (-1 when not listed)."""
+        lut = np.full(len(self.names) + 1, -1, dtype=np.int64)
+        where = {n: i for i, n in enumerate(self.names)}
+        for k, name in enumerate(reps):
+            if name in where:
+                lut[where[name]] = k
+        return lut[self.code]
+
+
+def _columns(data: DealData, measure: str, activity_type: str | None) -> tuple:
     o = data.opportunities
     if measure in ("activity_volume", "meetings_booked"):
         a = data.activities
@@ -42,33 +54,50 @@ def event_frame(data: DealData, measure: str, activity_type: str | None = None) 
         if kind:
             a = a[a["type"].astype("string").str.lower() == kind]
         ref = a["opportunity_id"] if "opportunity_id" in a else pd.Series(pd.NA, index=a.index)
-        frame = pd.DataFrame({"rep": a["rep"], "when": a["date"], "weight": 1.0, "ref": ref})
-    elif measure in ("opportunities_sourced", "pipeline_sourced"):
+        return a["rep"], a["date"], pd.Series(1.0, index=a.index), ref
+    if measure in ("opportunities_sourced", "pipeline_sourced"):
         src = o["sourced_by"] if "sourced_by" in o else pd.Series(pd.NA, index=o.index)
-        w = 1.0 if measure == "opportunities_sourced" else o["amount"]
-        frame = pd.DataFrame({"rep": src, "when": o["created"], "weight": w, "ref": o["id"]})
-    elif measure in ("opportunities_created", "pipeline_created"):
-        w = 1.0 if measure == "opportunities_created" else o["amount"]
-        frame = pd.DataFrame({"rep": o["rep"], "when": o["created"], "weight": w, "ref": o["id"]})
-    elif measure in ("won_deals", "won_amount"):
+        w = pd.Series(1.0, index=o.index) if measure == "opportunities_sourced" else o["amount"]
+        return src, o["created"], w, o["id"]
+    if measure in ("opportunities_created", "pipeline_created"):
+        w = pd.Series(1.0, index=o.index) if measure == "opportunities_created" else o["amount"]
+        return o["rep"], o["created"], w, o["id"]
+    if measure in ("won_deals", "won_amount"):
         won = o[o["status"] == "won"]
-        w = 1.0 if measure == "won_deals" else won["amount"]
-        frame = pd.DataFrame(
-            {"rep": won["rep"], "when": won["close_date"], "weight": w, "ref": won["id"]}
-        )
-    else:
-        from spmkb.errors import NotFoundError
+        w = pd.Series(1.0, index=won.index) if measure == "won_deals" else won["amount"]
+        return won["rep"], won["close_date"], w, won["id"]
+    from spmkb.errors import NotFoundError
 
-        raise NotFoundError(f"measure {measure!r} cannot be a milestone")
-    frame = frame.dropna(subset=["rep", "when", "weight"])
-    frame = frame.assign(
-        rep=frame["rep"].astype(str).map(rep_key), weight=frame["weight"].astype(float)
+    raise NotFoundError(f"measure {measure!r} cannot be a milestone")
+
+
+def events(data: DealData, measure: str, activity_type: str | None = None) -> Events:
+    """The events that count towards ``measure`` (cached while the table is the same object)."""
+    key = (id(data), measure, activity_type)
+    owner = (
+        data.activities if measure in ("activity_volume", "meetings_booked") else data.opportunities
     )
-    frame = frame.sort_values(["rep", "when"], kind="stable").reset_index(drop=True)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is owner:
+        return hit[1]
+    rep, when, weight, ref = _columns(data, measure, activity_type)
+    codes, uniques = pd.factorize(rep, use_na_sentinel=True)
+    day = when.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    w = weight.to_numpy(dtype=float, na_value=np.nan)
+    ok = (codes >= 0) & ~np.isnat(day) & np.isfinite(w)
+    names = np.array([rep_key(str(u)) for u in uniques], dtype=object)
+    # two spellings of one rep (extra spaces) share a code
+    canon, fixed = np.unique(names, return_inverse=True) if len(names) else (names, codes[:0])
+    ev = Events(canon, fixed[codes[ok]] if len(names) else codes[ok], day[ok].astype(np.int64),
+                w[ok], ref.to_numpy(dtype=object)[ok])  # fmt: skip
     if len(_CACHE) > 32:
         _CACHE.clear()
-    _CACHE[key] = (owner, frame)
-    return frame
+    _CACHE[key] = (owner, ev)
+    return ev
+
+
+def _days(d: date) -> int:
+    return int(np.datetime64(d, "D").astype(np.int64))
 
 
 def first_days(
@@ -76,27 +105,46 @@ def first_days(
     measure: str,
     threshold: float,
     starts: dict[str, date],
-    last_day: int,
+    last_day: int | dict[str, int],
     activity_type: str | None = None,
 ) -> pd.DataFrame:
     """Per rep name in ``starts``: first tenure day the running total reached ``threshold``
-    within days 0..``last_day`` (NaN if not), the total by ``last_day`` and the evidence refs."""
-    frame = event_frame(data, measure, activity_type)
+    within days 0..``last_day`` (one number, or one per rep; NaN if not), the total by then
+    and the evidence (refs that counted, up to the day it was reached)."""
+    ev = events(data, measure, activity_type)
     names = list(starts)
-    start = pd.Series(pd.to_datetime([starts[n] for n in names]), index=names)
-    sub = frame[frame["rep"].isin(start.index)]
-    tenure = (sub["when"] - sub["rep"].map(start)).dt.days
-    sub = sub.assign(day=tenure.to_numpy())
-    sub = sub[(sub["day"] >= 0) & (sub["day"] <= last_day)]
-    sub = sub.sort_values(["rep", "day"], kind="stable")
-    cum = sub.groupby("rep")["weight"].cumsum()
-    sub = sub.assign(cum=cum.to_numpy())
-    reached = sub[sub["cum"] >= threshold]
-    first = reached.groupby("rep")["day"].min()
-    total = sub.groupby("rep")["weight"].sum()
-    out = pd.DataFrame(index=pd.Index(names, name="rep"))
-    out["day"] = first.reindex(names).astype(float)
-    out["total"] = total.reindex(names).fillna(0.0)
+    n = len(names)
+    start = np.array([_days(starts[x]) for x in names], dtype=np.int64)
+    caps = last_day if isinstance(last_day, dict) else dict.fromkeys(names, last_day)
+    cap = np.array([caps[x] for x in names], dtype=np.int64)
+    pos = ev.positions(names)
+    m = pos >= 0
+    pos, day, w, ref = pos[m], ev.day[m], ev.weight[m], ev.ref[m]
+    ten = day - start[pos]
+    keep = (ten >= 0) & (ten <= cap[pos])
+    pos, ten, w, ref = pos[keep], ten[keep], w[keep], ref[keep]
+    order = np.lexsort((ten, pos))
+    pos, ten, w, ref = pos[order], ten[order], w[order], ref[order]
+    cum = np.cumsum(w)
+    head = np.r_[True, pos[1:] != pos[:-1]] if len(pos) else np.zeros(0, dtype=bool)
+    first_row = np.maximum.accumulate(np.where(head, np.arange(len(pos)), 0))
+    running = cum - (cum - w)[first_row] if len(pos) else cum
+    hit = running >= threshold
+    first = np.full(n, np.nan)
+    hp, idx = np.unique(pos[hit], return_index=True)
+    first[hp] = ten[hit][idx]
+    total = np.bincount(pos, weights=w, minlength=n)[:n] if n else np.zeros(0)
+    used = np.nonzero(ten <= np.nan_to_num(first[pos], nan=-1))[0]
+    evidence: list[list[str] | None] = [None] * n
+    for r in used:
+        if ref[r] is None or (not isinstance(ref[r], str) and pd.isna(ref[r])):
+            continue
+        lst = evidence[pos[r]] or []
+        if str(ref[r]) not in lst:
+            lst.append(str(ref[r]))
+        evidence[pos[r]] = lst
+    out = pd.DataFrame({"day": first, "total": total}, index=pd.Index(names, name="rep"))
+    out["evidence"] = pd.Series(evidence, index=out.index, dtype=object)
     return out
 
 
@@ -133,20 +181,6 @@ class MilestoneResult:
         return {**asdict(self), "label": self.label()}
 
 
-def evidence(
-    data: DealData, result: MilestoneResult, rep: str, start: date, activity_type=None
-) -> list[str]:
-    """The deal (or activity) refs that counted towards a met milestone, in order."""
-    if result.measure is None or result.met_day is None:
-        return []
-    frame = event_frame(data, result.measure, activity_type)
-    sub = frame[frame["rep"] == rep_key(rep)]
-    days = (sub["when"] - pd.Timestamp(start)).dt.days
-    sub = sub[(days >= 0) & (days <= result.met_day)]
-    refs = [str(r) for r in sub["ref"].tolist() if r is not None and not pd.isna(r)]
-    return list(dict.fromkeys(refs))
-
-
 def evaluate(
     data: DealData | None,
     hires: list[Any],
@@ -173,9 +207,11 @@ def evaluate(
             ).append(h)
     for (measure, threshold, day, atype, mid), members in groups.items():
         starts = {h.name: h.start for h in members}
+        caps = {h.name: min(day, (today - h.start).days) for h in members}
         table = (
-            first_days(data, measure, threshold, starts, day, atype) if data is not None else None
+            first_days(data, measure, threshold, starts, caps, atype) if data is not None else None
         )
+        rows = table.to_dict("index") if table is not None else {}
         text = next(m.milestone.text for t in modules_by_track.values() for m in t if m.id == mid)
         for h in members:
             due = due_of(h, day)
@@ -188,25 +224,17 @@ def evaluate(
             elif first_day is not None and h.start < first_day:
                 res.status = "before the data"  # missing, not zero: the data starts later
             else:
-                first = table.at[h.name, "day"] if h.name in table.index else np.nan
-                res.value = float(table.at[h.name, "total"]) if h.name in table.index else 0.0
-                if not np.isnan(first) and first <= tenure:
+                row = rows[h.name]
+                first = row["day"]
+                res.value = float(row["total"])
+                if not np.isnan(first):
                     res.status, res.met_day = "met", int(first)
-                    res.evidence = evidence(data, res, h.name, h.start, atype)
+                    ev = row["evidence"]
+                    res.evidence = list(ev) if isinstance(ev, list) else []
                 elif tenure > day:
                     res.status = "missed"
-                else:
-                    res.value = _partial(data, measure, h, tenure, atype)
             out[h.id].append(res)
     return out
 
 
-def _partial(data: DealData, measure: str, hire: Any, tenure: int, atype: str | None) -> float:
-    """The running total of ``measure`` for ``hire`` up to tenure day ``tenure``."""
-    frame = event_frame(data, measure, atype)
-    sub = frame[frame["rep"] == rep_key(hire.name)]
-    days = (sub["when"] - pd.Timestamp(hire.start)).dt.days
-    return float(sub.loc[(days >= 0) & (days <= tenure), "weight"].sum())
-
-
-__all__ = ["MilestoneResult", "evaluate", "event_frame", "evidence", "first_days"]
+__all__ = ["Events", "MilestoneResult", "evaluate", "events", "first_days"]

@@ -31,7 +31,7 @@ import pandas as pd
 from spmkb.deals.roster import roster
 from spmkb.deals.schema import DealData
 from spmkb.errors import OnboardingError
-from spmkb.onboarding.milestones import event_frame
+from spmkb.onboarding.milestones import events
 from spmkb.onboarding.settings import OnboardingSettings
 
 MONTH = 30.4375
@@ -67,14 +67,20 @@ def ramp_hires(
 
 
 def _won(data: DealData, hires: pd.DataFrame) -> pd.DataFrame:
-    """Won deals of the hires with their tenure day (rep, day, weight, ref)."""
-    won = event_frame(data, "won_amount")
-    start = pd.Series(pd.to_datetime(list(hires["start"])), index=list(hires["name"]))
-    sub = won[won["rep"].isin(start.index)]
-    day = (sub["when"] - sub["rep"].map(start)).dt.days.to_numpy()
-    observed = sub["rep"].map(dict(zip(hires["name"], hires["observed"], strict=True))).to_numpy()
-    sub = sub.assign(day=day)
-    return sub[(day >= 0) & (day <= observed)]
+    """Won deals of the hires while observed: rep (name), day (tenure), weight (amount), ref."""
+    ev = events(data, "won_amount")
+    names = list(hires["name"])
+    pos = ev.positions(names)
+    m = pos >= 0
+    pos = pos[m]
+    start = np.array(
+        [np.datetime64(d, "D").astype(np.int64) for d in hires["start"]], dtype=np.int64
+    )
+    day = ev.day[m] - start[pos]
+    keep = (day >= 0) & (day <= hires["observed"].to_numpy(dtype=np.int64)[pos])
+    rep = np.array(names, dtype=object)[pos[keep]]
+    return pd.DataFrame({"rep": rep, "day": day[keep], "weight": ev.weight[m][keep],
+                         "ref": ev.ref[m][keep]})  # fmt: skip
 
 
 def full_quota(data: DealData, osettings: OnboardingSettings, track: str) -> float | None:
@@ -336,6 +342,43 @@ def milestone_analysis(
     return out
 
 
+def versus_past_many(
+    data: DealData, hires: pd.DataFrame, days: dict[str, int]
+) -> dict[str, dict[str, Any]]:
+    """For each hire name -> tenure day in ``days``: their bookings up to that day against the
+    bookings of the track's earlier hires (observed at least that long) up to the same day."""
+    names = hires["name"].to_numpy()
+    index = {n: k for k, n in enumerate(names)}
+    won = _won(data, hires)
+    rep_idx = np.array([index[r] for r in won["rep"]], dtype=np.int64)
+    won_day, weight = won["day"].to_numpy(), won["weight"].to_numpy()
+    starts = pd.to_datetime(hires["start"]).to_numpy()
+    observed, track = hires["observed"].to_numpy(), hires["track"].to_numpy()
+    totals: dict[int, np.ndarray] = {}
+    out: dict[str, dict[str, Any]] = {}
+    for name, day in days.items():
+        if name not in index:
+            raise OnboardingError(f"{name} is not a ramp hire (start date inside the deal data)")
+        k, day = index[name], int(day)
+        if day not in totals:
+            m = won_day <= day
+            totals[day] = np.bincount(rep_idx[m], weights=weight[m], minlength=len(names))
+        booked = totals[day]
+        past = (starts < starts[k]) & (observed >= day) & (track == track[k])
+        others, mine = booked[past], float(booked[k])
+        res: dict[str, Any] = {"rep": name, "day": day, "bookings": mine, "n_past": int(past.sum())}
+        if len(others) >= MIN_N:
+            p25, p50 = np.percentile(others, [25, 50])
+            res.update(p25=float(p25), median=float(p50),
+                       percentile=float((others < mine).mean() * 100),
+                       behind=bool(mine < p25))  # fmt: skip
+        else:
+            res.update(p25=None, median=None, percentile=None, behind=None,
+                       note=f"not enough past hires (n = {len(others)}, needs {MIN_N})")  # fmt: skip
+        out[name] = res
+    return out
+
+
 def versus_past(
     data: DealData, hires: pd.DataFrame, name: str, on_day: int | None = None
 ) -> dict[str, Any]:
@@ -343,26 +386,8 @@ def versus_past(
     row = hires[hires["name"] == name]
     if row.empty:
         raise OnboardingError(f"{name} is not a ramp hire (start date inside the deal data)")
-    h = row.iloc[0]
-    day = int(h["observed"] if on_day is None else on_day)
-    past = hires[
-        (hires["start"] < h["start"]) & (hires["observed"] >= day) & (hires["track"] == h["track"])
-    ]
-    won = _won(data, pd.concat([row, past]))
-    won = won[won["day"] <= day]
-    totals = won.groupby("rep")["weight"].sum()
-    mine = float(totals.get(name, 0.0))
-    others = past["name"].map(totals).fillna(0.0).to_numpy()
-    res: dict[str, Any] = {"rep": name, "day": day, "bookings": mine, "n_past": len(others)}
-    if len(others) >= MIN_N:
-        p25, p50 = np.percentile(others, [25, 50])
-        res.update(p25=float(p25), median=float(p50),
-                   percentile=float((others < mine).mean() * 100),
-                   behind=bool(mine < p25))  # fmt: skip
-    else:
-        res.update(p25=None, median=None, percentile=None, behind=None,
-                   note=f"not enough past hires (n = {len(others)}, needs {MIN_N})")  # fmt: skip
-    return res
+    day = int(row.iloc[0]["observed"] if on_day is None else on_day)
+    return versus_past_many(data, hires, {name: day})[name]
 
 
 def ramp_report(
@@ -411,4 +436,5 @@ __all__ = [
     "ramp_report",
     "ramped_quota",
     "versus_past",
+    "versus_past_many",
 ]

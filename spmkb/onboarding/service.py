@@ -204,13 +204,13 @@ def _versus_past(ws: OnboardingWorkspace, hires: list[Hire]) -> dict[str, dict[s
     """Each hire's bookings to date against past hires at the same tenure (when computable)."""
     if ws.data is None or not hires:
         return {}
-    from spmkb.onboarding.ramp import ramp_hires, versus_past
+    from spmkb.onboarding.ramp import ramp_hires, versus_past_many
 
     frame = ramp_hires(ws.data, ws.curriculum.settings, on=ws.today)
-    out = {}
-    for h in hires:
-        if h.name in set(frame["name"]):
-            out[h.name] = versus_past(ws.data, frame, h.name, min(h.tenure(ws.today), 10**6))
+    known = set(frame["name"])
+    out = versus_past_many(
+        ws.data, frame, {h.name: h.tenure(ws.today) for h in hires if h.name in known}
+    )
     return out
 
 
