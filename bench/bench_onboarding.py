@@ -35,7 +35,7 @@ from spmkb.onboarding.curriculum import load_curriculum
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _restart(data, every: int, lo: date, hi: date, seed: int = 1) -> None:  # noqa: ANN001
+def _restart(data, every: int, lo: date, hi: date, seed: int = 1) -> None:
     """Move the start date of every ``every``-th rep to a random day in [lo, hi] (in place)."""
     rng = np.random.default_rng(seed)
     idx = np.arange(0, len(data.reps), every)
@@ -45,7 +45,7 @@ def _restart(data, every: int, lo: date, hi: date, seed: int = 1) -> None:  # no
     data.reps["start_date"] = starts.astype("datetime64[ns]")
 
 
-def _timed(label: str, fn, repeat: int):  # noqa: ANN001, ANN202
+def _timed(label: str, fn, repeat: int):
     best, out = None, None
     for _ in range(repeat):
         t, c = time.perf_counter(), time.process_time()
@@ -82,13 +82,16 @@ def bench_ramp(reps: int, repeat: int) -> None:
     cur = load_curriculum(settings)
     os_ = cur.settings
 
-    def run():  # noqa: ANN202
+    def run():
         milestones._CACHE.clear()
         hires = ramp.ramp_hires(data, os_)
         curves = ramp.cohort_curves(data, hires, os_)
         fw = ramp.durations(data, hires, os_, "first_win")
         rp = ramp.durations(data, hires, os_, "ramp")
-        kms = (ramp.kaplan_meier(fw["time"], fw["event"]), ramp.kaplan_meier(rp["time"], rp["event"]))
+        kms = (
+            ramp.kaplan_meier(fw["time"], fw["event"]),
+            ramp.kaplan_meier(rp["time"], rp["event"]),
+        )
         comps = ramp.milestone_analysis(data, hires, cur.track("ae"), os_)
         return hires, curves, kms, comps
 

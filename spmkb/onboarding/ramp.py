@@ -83,24 +83,33 @@ def _won(data: DealData, hires: pd.DataFrame) -> pd.DataFrame:
                          "ref": ev.ref[m][keep]})  # fmt: skip
 
 
+def full_quotas(data: DealData, osettings: OnboardingSettings) -> dict[str, float]:
+    """Per track: the median quarterly quota of reps with a year or more of tenure at the
+    quarter's start (quotas table), else ``[onboarding] full_quota``."""
+    out = dict(osettings.full_quota)
+    q = data.quotas
+    if not len(q):
+        return out
+    reps = {r.name: r for r in roster(data)}
+    period = q["period"].astype(str)
+    quarterly = period.str.match(r"^\d{4}-Q[1-4]$").to_numpy()
+    q, period = q[quarterly], period[quarterly]
+    qstart = pd.to_datetime(period.str[:4] + "-" + ((period.str[-1].astype(int) - 1) * 3 + 1)
+                            .astype(str).str.zfill(2) + "-01")  # fmt: skip
+    names = q["rep"].astype(str)
+    start = pd.to_datetime(names.map(lambda n: reps[n].start_date if n in reps else None))
+    track = names.map(lambda n: osettings.track_for_role(reps[n].role) if n in reps else None)
+    tenured = ((qstart.to_numpy() - start.to_numpy()).astype("timedelta64[D]").astype(float)
+               >= 365)  # fmt: skip
+    frame = pd.DataFrame({"track": track.to_numpy(), "amount": q["amount"].to_numpy(dtype=float)})
+    frame = frame[tenured & frame["track"].notna().to_numpy()]
+    out.update({str(k): float(v) for k, v in frame.groupby("track")["amount"].median().items()})
+    return out
+
+
 def full_quota(data: DealData, osettings: OnboardingSettings, track: str) -> float | None:
     """The track's full quarterly quota (see the module doc); None when nothing tells."""
-    q = data.quotas
-    if len(q):
-        reps = {r.name: r for r in roster(data)}
-        keep = []
-        for rep, period, amount in zip(q["rep"], q["period"], q["amount"], strict=True):
-            r = reps.get(str(rep))
-            if r is None or r.start_date is None or "Q" not in str(period):
-                continue
-            if osettings.track_for_role(r.role) != track:
-                continue
-            year, qn = int(str(period)[:4]), int(str(period)[-1])
-            if (date(year, 3 * qn - 2, 1) - r.start_date).days >= 365:
-                keep.append(float(amount))
-        if keep:
-            return float(np.median(keep))
-    return osettings.full_quota.get(track)
+    return full_quotas(data, osettings).get(track)
 
 
 def _quota_lookup(data: DealData) -> dict[tuple[str, str], float]:
@@ -137,7 +146,8 @@ def cohort_curves(
     won = won.assign(month=(won["day"] // MONTH).astype(int))
     per = won.groupby(["rep", "month"])["weight"].sum()
     table = _quota_lookup(data) if value == "attainment" else {}
-    fulls = {t: full_quota(data, osettings, t) for t in hires["track"].unique()}
+    all_fulls = full_quotas(data, osettings)
+    fulls = {t: all_fulls.get(t) for t in hires["track"].unique()}
     rows = []
     for h in hires.itertuples(index=False):
         seen = min(months, int(h.observed // MONTH))
@@ -163,20 +173,20 @@ def durations(
     ``event``: ``first_win`` or ``ramp`` (see the module doc)."""
     won = _won(data, hires)
     out = hires[["id", "name", "track", "cohort", "start", "observed", "left"]].copy()
-    days = np.full(len(out), np.nan)
     if event == "first_win":
         first = won.groupby("rep")["day"].min()
         days = out["name"].map(first).to_numpy(dtype=float)
     elif event == "ramp":
-        for i, (name, track) in enumerate(zip(out["name"], out["track"], strict=True)):
-            full = full_quota(data, osettings, track)
-            if full is None:
+        fulls = full_quotas(data, osettings)
+        for track in out["track"].unique():
+            if track not in fulls:
                 raise OnboardingError(
                     f"no full quota for track {track}: the quotas table has no tenured {track} rep",
                     field="full_quota",
                     hint=f"set [onboarding] full_quota = {{{track} = 150000}} in spmkb.toml",
                 )
-            days[i] = _first_trailing(won, name, osettings.ramp_share * full)
+        targets = out["track"].map(fulls).to_numpy(dtype=float) * osettings.ramp_share
+        days = _first_trailing(won, list(out["name"]), targets)
     else:
         raise OnboardingError(f"unknown event {event!r}", hint="use first_win or ramp")
     hit = ~np.isnan(days)
@@ -185,18 +195,25 @@ def durations(
     return out
 
 
-def _first_trailing(won: pd.DataFrame, name: str, target: float, span: int = 90) -> float:
-    sub = won[won["rep"] == name]
-    if sub.empty:
-        return np.nan
-    d = sub["day"].to_numpy()
-    order = np.argsort(d, kind="stable")
-    d, w = d[order], sub["weight"].to_numpy()[order]
+def _first_trailing(
+    won: pd.DataFrame, names: list[str], targets: np.ndarray, span: int = 90
+) -> np.ndarray:
+    """Per name: first day on which the sum of the last ``span`` days' amounts >= its target."""
+    index = {n: k for k, n in enumerate(names)}
+    pos = np.array([index[r] for r in won["rep"]], dtype=np.int64)
+    day, w = won["day"].to_numpy(dtype=np.int64), won["weight"].to_numpy(dtype=float)
+    order = np.lexsort((day, pos))
+    pos, day, w = pos[order], day[order], w[order]
+    big = int(day.max()) + 2 * span + 1 if len(day) else 1
+    key = pos * big + day
     cum = np.concatenate([[0.0], np.cumsum(w)])
-    k = np.searchsorted(d, d - (span - 1), side="left")
+    k = np.searchsorted(key, key - (span - 1), side="left")
     trailing = cum[1:] - cum[k]
-    hit = np.nonzero(trailing >= target)[0]
-    return float(d[hit[0]]) if len(hit) else np.nan
+    hit = trailing >= targets[pos]
+    out = np.full(len(names), np.nan)
+    hp, first = np.unique(pos[hit], return_index=True)
+    out[hp] = day[hit][first]
+    return out
 
 
 @dataclass
@@ -313,14 +330,16 @@ def milestone_analysis(
     from spmkb.onboarding.milestones import first_days
 
     out: list[Comparison] = []
+    all_dur = durations(data, hires, osettings, "ramp") if len(hires) else None
     for m in modules:
         ms = m.milestone
         if ms is None or not ms.measured:
             continue
-        sub = hires[hires["track"].isin(m.tracks)]
-        if sub.empty:
+        if all_dur is None:
             continue
-        dur = durations(data, sub, osettings, "ramp")
+        dur = all_dur[all_dur["track"].isin(m.tracks)]
+        if dur.empty:
+            continue
         at_risk = (dur["observed"] >= ms.day) & ~((dur["event"] == 1) & (dur["time"] <= ms.day))
         dur = dur[at_risk]
         starts = dict(zip(dur["name"], dur["start"], strict=True))
@@ -430,6 +449,7 @@ __all__ = [
     "compare",
     "durations",
     "full_quota",
+    "full_quotas",
     "kaplan_meier",
     "milestone_analysis",
     "ramp_hires",
