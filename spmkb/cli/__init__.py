@@ -16,6 +16,7 @@ for _name in (
     "analytics",
     "evaluate",
     "onboarding",
+    "backup",
 ):
     try:
         importlib.import_module(f"spmkb.cli.{_name}")

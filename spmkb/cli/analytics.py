@@ -36,7 +36,7 @@ _PCT = ("win_rate", "rest_win_rate", "lift", "conversion", "pct_of_first", "atta
 
 
 def _load(store: Path | None, data: Path | None) -> Any:
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
 
     settings = settings_from(store=store)
     return load_deal_data(settings, folder=data)

@@ -352,6 +352,7 @@ def write_sample(out: Path, seed: int = 7, *, csv: bool = True, **kwargs: object
     copies under ``out/csv/`` for trying ``spmkb deals import`` on familiar files. Refuses
     to replace a non-empty folder that is not a deal folder.
     """
+    from spmkb.csvsafe import write_csv
     from spmkb.deals.store import save_deal_data
 
     out = Path(out)
@@ -368,7 +369,5 @@ def write_sample(out: Path, seed: int = 7, *, csv: bool = True, **kwargs: object
     if csv:
         (out / "csv").mkdir(parents=True, exist_ok=True)
         for name in ("opportunities", "stage_history", "activities", "reps", "quotas"):
-            data.table(name).to_csv(
-                out / "csv" / f"{name}.csv", index=False, date_format="%Y-%m-%d"
-            )
+            write_csv(data.table(name), out / "csv" / f"{name}.csv", date_format="%Y-%m-%d")
     return data

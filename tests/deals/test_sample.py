@@ -128,13 +128,14 @@ def test_new_hires_ramp_up(sample: DealData) -> None:
 
 
 def test_write_sample_round_trips_through_the_store(tmp_path: Path) -> None:
-    from spmkb.deals.store import load_deal_data
+    from spmkb.config import Settings
+    from spmkb.deals.workspace import load_deal_data
 
     out = tmp_path / "deals"
     data = write_sample(out, seed=5, n_reps=6)
     assert {p.name for p in out.glob("*.parquet")} == {f"{t}.parquet" for t in TABLES}
     assert (out / "csv" / "opportunities.csv").is_file()
-    back = load_deal_data(folder=out)
+    back = load_deal_data(Settings(), folder=out)
     assert len(back.opportunities) == len(data.opportunities)
     wr_a, wr_b = m.win_rate(data, by=None), m.win_rate(back, by=None)
     assert wr_a["win_rate"].iloc[0] == pytest.approx(wr_b["win_rate"].iloc[0])
