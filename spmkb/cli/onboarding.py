@@ -280,7 +280,7 @@ def report_ramp(
 
     Example: spmkb report ramp --track ae --value attainment
     """
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
     from spmkb.errors import ConfigError
     from spmkb.onboarding.curriculum import load_curriculum
     from spmkb.onboarding.ramp import ramp_report

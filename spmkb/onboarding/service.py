@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import spmkb.onboarding.progress as progress
 from spmkb.config import Settings
 from spmkb.deals.roster import Roster, rep_key, roster
 from spmkb.deals.schema import DealData
 from spmkb.errors import NotFoundError, OnboardingError
-from spmkb.onboarding import progress
 from spmkb.onboarding.curriculum import Curriculum, load_curriculum
 from spmkb.onboarding.milestones import MilestoneResult, evaluate
 from spmkb.onboarding.plan import (
@@ -76,7 +76,7 @@ def open_workspace(
 ) -> OnboardingWorkspace:
     """Load the curriculum, the deal data (when present) and open the database."""
     if data is None and load_deals:
-        from spmkb.deals.store import load_deal_data
+        from spmkb.deals.workspace import load_deal_data
         from spmkb.errors import DealDataError
 
         try:
