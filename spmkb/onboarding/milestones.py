@@ -107,6 +107,8 @@ def first_days(
     starts: dict[str, date],
     last_day: int | dict[str, int],
     activity_type: str | None = None,
+    *,
+    evidence: bool = True,
 ) -> pd.DataFrame:
     """Per rep name in ``starts``: first tenure day the running total reached ``threshold``
     within days 0..``last_day`` (one number, or one per rep; NaN if not), the total by then
@@ -134,17 +136,17 @@ def first_days(
     hp, idx = np.unique(pos[hit], return_index=True)
     first[hp] = ten[hit][idx]
     total = np.bincount(pos, weights=w, minlength=n)[:n] if n else np.zeros(0)
-    used = np.nonzero(ten <= np.nan_to_num(first[pos], nan=-1))[0]
-    evidence: list[list[str] | None] = [None] * n
+    used = np.nonzero(ten <= np.nan_to_num(first[pos], nan=-1))[0] if evidence else []
+    refs: list[list[str] | None] = [None] * n
     for r in used:
         if ref[r] is None or (not isinstance(ref[r], str) and pd.isna(ref[r])):
             continue
-        lst = evidence[pos[r]] or []
+        lst = refs[pos[r]] or []
         if str(ref[r]) not in lst:
             lst.append(str(ref[r]))
-        evidence[pos[r]] = lst
+        refs[pos[r]] = lst
     out = pd.DataFrame({"day": first, "total": total}, index=pd.Index(names, name="rep"))
-    out["evidence"] = pd.Series(evidence, index=out.index, dtype=object)
+    out["evidence"] = pd.Series(refs, index=out.index, dtype=object)
     return out
 
 

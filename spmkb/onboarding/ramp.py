@@ -83,9 +83,23 @@ def _won(data: DealData, hires: pd.DataFrame) -> pd.DataFrame:
                          "ref": ev.ref[m][keep]})  # fmt: skip
 
 
+_FULL: dict[int, tuple[Any, Any, dict[str, float]]] = {}
+
+
 def full_quotas(data: DealData, osettings: OnboardingSettings) -> dict[str, float]:
     """Per track: the median quarterly quota of reps with a year or more of tenure at the
-    quarter's start (quotas table), else ``[onboarding] full_quota``."""
+    quarter's start (quotas table), else ``[onboarding] full_quota`` (cached per table)."""
+    hit = _FULL.get(id(data))
+    if hit is not None and hit[0] is data.quotas and hit[1] == osettings:
+        return dict(hit[2])
+    out = _full_quotas(data, osettings)
+    if len(_FULL) > 8:
+        _FULL.clear()
+    _FULL[id(data)] = (data.quotas, osettings, out)
+    return dict(out)
+
+
+def _full_quotas(data: DealData, osettings: OnboardingSettings) -> dict[str, float]:
     out = dict(osettings.full_quota)
     q = data.quotas
     if not len(q):
@@ -143,18 +157,22 @@ def cohort_curves(
     """Per start cohort and month since start: n hires observed, median and mean of ``value``
     (``bookings`` or ``attainment`` = bookings / ramped quota; missing quota stays missing)."""
     won = _won(data, hires)
-    won = won.assign(month=(won["day"] // MONTH).astype(int))
-    per = won.groupby(["rep", "month"])["weight"].sum()
+    index = {n: k for k, n in enumerate(hires["name"])}
+    n = len(index)
+    month = (won["day"].to_numpy() // MONTH).astype(np.int64)
+    inside = month < months
+    pos = np.array([index[r] for r in won["rep"]], dtype=np.int64)[inside]
+    grid = np.zeros((n, months))
+    np.add.at(grid, (pos, month[inside]), won["weight"].to_numpy()[inside])
+    seen = np.minimum(months, (hires["observed"].to_numpy() // MONTH).astype(np.int64))
     table = _quota_lookup(data) if value == "attainment" else {}
     all_fulls = full_quotas(data, osettings)
-    fulls = {t: all_fulls.get(t) for t in hires["track"].unique()}
     rows = []
-    for h in hires.itertuples(index=False):
-        seen = min(months, int(h.observed // MONTH))
-        for m in range(seen):
-            b = float(per.get((h.name, m), 0.0))
+    for k, h in enumerate(hires.itertuples(index=False)):
+        for m in range(int(seen[k])):
+            b = grid[k, m]
             if value == "attainment":
-                quota = ramped_quota(h, m, osettings, fulls[h.track], table)
+                quota = ramped_quota(h, m, osettings, all_fulls.get(h.track), table)
                 v = b / quota if quota else np.nan
             else:
                 v = b
@@ -343,7 +361,8 @@ def milestone_analysis(
         at_risk = (dur["observed"] >= ms.day) & ~((dur["event"] == 1) & (dur["time"] <= ms.day))
         dur = dur[at_risk]
         starts = dict(zip(dur["name"], dur["start"], strict=True))
-        fd = first_days(data, ms.measure, ms.threshold, starts, ms.day, ms.activity_type)
+        fd = first_days(data, ms.measure, ms.threshold, starts, ms.day, ms.activity_type,
+                        evidence=False)  # fmt: skip
         met = dur["name"].map(fd["day"]).notna().to_numpy()
         c = compare(ms.text, dur["time"] - ms.day, dur["event"], met, ("met", "not met"))
         c.extra = {"module": m.id, "measure": ms.measure, "threshold": ms.threshold, "day": ms.day}
