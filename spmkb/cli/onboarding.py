@@ -297,18 +297,26 @@ def report_ramp(
         emit_json(rep)
         return
     typer.echo(f"Ramp hires: n = {rep['n_hires']} (data to {rep['as_of']})")
-    for key, label in (("first_win", "Time to first won deal"), ("ramp", "Time to ramp")):
-        km = rep[key]
-        if "error" in km:
-            typer.echo(f"{label}: {km['error']}")
-            continue
-        med = f"{km['median']:.0f} days" if km["median"] is not None else "not reached by half"
-        lo, hi = km["median_ci"]
-        ci = f" (95 % CI {lo if lo is None else round(lo)}–{hi if hi is None else round(hi)})"
-        typer.echo(f"{label}: median {med}{ci}; n = {km['n']}, events = {km['events']}, "
-                   f"censored = {km['n'] - km['events']}")  # fmt: skip
-    for c in rep["milestones"]:
-        hr = f"HR {c['hazard_ratio']:.2f}" if c["hazard_ratio"] is not None else "HR -"
-        p = f"p = {c['p']:.3g}, q = {c['q']:.3g}" if c["p"] is not None else ""
-        typer.echo(f"Milestone '{c['label']}': n met {c['n'][0]}, not met {c['n'][1]}; {hr} {p} — "
-                   f"{c['verdict']}")  # fmt: skip
+    for name, tr in rep["tracks"].items():
+        typer.echo(f"Track {name} (n = {tr['n_hires']}):")
+        for key, label in (("first_win", "Time to first won deal"), ("ramp", "Time to ramp")):
+            km = tr[key]
+            if "error" in km:
+                typer.echo(f"  {label}: {km['error']}")
+                continue
+            med = f"{km['median']:.0f} days" if km["median"] is not None else "not reached by half"
+            lo, hi = km["median_ci"]
+            ci = (
+                ""
+                if lo is None and hi is None
+                else (
+                    f" (95 % CI {lo if lo is None else round(lo)}–{hi if hi is None else round(hi)})"
+                )
+            )
+            typer.echo(f"  {label}: median {med}{ci}; n = {km['n']}, events = {km['events']}, "
+                       f"censored = {km['n'] - km['events']}")  # fmt: skip
+        for c in tr["milestones"]:
+            hr = f"HR {c['hazard_ratio']:.2f}" if c["hazard_ratio"] is not None else "HR -"
+            p = f", p = {c['p']:.3g}, q = {c['q']:.3g}" if c["p"] is not None else ""
+            typer.echo(f"  Milestone '{c['label']}': n met {c['n'][0]}, not met {c['n'][1]}; "
+                       f"{hr}{p} — {c['verdict']}")  # fmt: skip

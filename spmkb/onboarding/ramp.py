@@ -432,31 +432,35 @@ def ramp_report(
     data: DealData, curriculum: Any, osettings: OnboardingSettings, *, track: str | None = None,
     value: str = "bookings",
 ) -> dict[str, Any]:  # fmt: skip
-    """Everything ``spmkb report ramp`` shows: hires, KM curves, cohort curves, milestones."""
+    """Everything ``spmkb report ramp`` shows, per track: KM curves, cohort curves, milestones.
+
+    Tracks are analysed apart (an SDR owns no deals: their bookings say nothing). A track
+    without a full quota gets time to first win and cohort curves, and a note instead of time
+    to ramp and the milestone analysis."""
     hires = ramp_hires(data, osettings)
-    if track is not None:
-        hires = hires[hires["track"] == track]
-    out: dict[str, Any] = {"as_of": as_of(data).isoformat(), "n_hires": len(hires),
-                           "tracks": sorted(hires["track"].unique().tolist())}  # fmt: skip
-    fw = durations(data, hires, osettings, "first_win")
-    out["first_win"] = kaplan_meier(fw["time"], fw["event"]).to_dict()
-    try:
-        rp = durations(data, hires, osettings, "ramp")
-        out["ramp"] = kaplan_meier(rp["time"], rp["event"]).to_dict()
-        out["ramp"]["definition"] = (
-            f"trailing-90-day bookings >= {osettings.ramp_share:g} x full quarterly quota"
-        )
-    except OnboardingError as err:
-        out["ramp"] = {"error": str(err)}
-    out["cohorts"] = cohort_curves(data, hires, osettings, value=value).to_dict(orient="records")
-    comps = []
-    if "error" not in out["ramp"]:
-        tracks = out["tracks"]
-        modules = [m for t in tracks for m in curriculum.track(t)] if curriculum else []
-        seen: set[str] = set()
-        modules = [m for m in modules if not (m.id in seen or seen.add(m.id))]
-        comps = milestone_analysis(data, hires, modules, osettings)
-    out["milestones"] = [c.to_dict() for c in comps]
+    tracks = [track] if track else sorted(hires["track"].unique().tolist())
+    out: dict[str, Any] = {"as_of": as_of(data).isoformat(), "n_hires": 0, "tracks": {}}
+    for t in tracks:
+        sub = hires[hires["track"] == t]
+        out["n_hires"] += len(sub)
+        rep: dict[str, Any] = {"n_hires": len(sub)}
+        fw = durations(data, sub, osettings, "first_win")
+        rep["first_win"] = kaplan_meier(fw["time"], fw["event"]).to_dict()
+        try:
+            rp = durations(data, sub, osettings, "ramp")
+            rep["ramp"] = kaplan_meier(rp["time"], rp["event"]).to_dict()
+            rep["ramp"]["definition"] = (
+                f"trailing-90-day bookings >= {osettings.ramp_share:g} x full quarterly quota"
+            )
+        except OnboardingError as err:
+            rep["ramp"] = {"error": str(err)}
+        cohorts = cohort_curves(data, sub, osettings, value=value)
+        rep["cohorts"] = cohorts.to_dict(orient="records")
+        comps = []
+        if "error" not in rep["ramp"] and curriculum is not None:
+            comps = milestone_analysis(data, sub, curriculum.track(t), osettings)
+        rep["milestones"] = [c.to_dict() for c in comps]
+        out["tracks"][t] = rep
     return out
 
 

@@ -101,7 +101,8 @@ def test_report_ramp(workspace: list[str]) -> None:
     code, out = run("report", "ramp", *workspace, "--json")
     assert code == 0
     rep = json.loads(out)
-    assert rep["n_hires"] == 6 and rep["first_win"]["n"] == 6
-    assert rep["milestones"] and all("verdict" in m for m in rep["milestones"])
-    code, out = run("report", "ramp", *workspace)
-    assert "Time to first won deal: median" in out and "n = 6" in out
+    ae = rep["tracks"]["ae"]
+    assert ae["n_hires"] == ae["first_win"]["n"] and ae["n_hires"] > 0
+    assert all("verdict" in m for m in ae["milestones"])
+    code, out = run("report", "ramp", *workspace, "--track", "ae")
+    assert code == 0 and "Track ae (n = " in out and "Time to first won deal: median" in out
