@@ -34,7 +34,12 @@ class Events:
     code: np.ndarray
     day: np.ndarray
     weight: np.ndarray
-    ref: np.ndarray
+    source: pd.Series  # the ref column (deal ids), read only for evidence
+    rows: np.ndarray  # position in ``source`` of each event
+
+    def refs(self, idx: np.ndarray) -> list[Any]:
+        """The refs of events ``idx`` (converted only when asked: 1 M strings cost ~0.7 s)."""
+        return self.source.iloc[self.rows[idx]].tolist()
 
     def positions(self, reps: list[str]) -> np.ndarray:
         """Per event: the index of its rep in ``reps`` (-1 when not listed)."""
@@ -89,7 +94,7 @@ def events(data: DealData, measure: str, activity_type: str | None = None) -> Ev
     # two spellings of one rep (extra spaces) share a code
     canon, fixed = np.unique(names, return_inverse=True) if len(names) else (names, codes[:0])
     ev = Events(canon, fixed[codes[ok]] if len(names) else codes[ok], day[ok].astype(np.int64),
-                w[ok], ref.to_numpy(dtype=object)[ok])  # fmt: skip
+                w[ok], ref, np.nonzero(ok)[0])  # fmt: skip
     if len(_CACHE) > 32:
         _CACHE.clear()
     _CACHE[key] = (owner, ev)
@@ -120,13 +125,13 @@ def first_days(
     caps = last_day if isinstance(last_day, dict) else dict.fromkeys(names, last_day)
     cap = np.array([caps[x] for x in names], dtype=np.int64)
     pos = ev.positions(names)
-    m = pos >= 0
-    pos, day, w, ref = pos[m], ev.day[m], ev.weight[m], ev.ref[m]
+    sel = np.nonzero(pos >= 0)[0]
+    pos, day, w = pos[sel], ev.day[sel], ev.weight[sel]
     ten = day - start[pos]
     keep = (ten >= 0) & (ten <= cap[pos])
-    pos, ten, w, ref = pos[keep], ten[keep], w[keep], ref[keep]
+    pos, ten, w, sel = pos[keep], ten[keep], w[keep], sel[keep]
     order = np.lexsort((ten, pos))
-    pos, ten, w, ref = pos[order], ten[order], w[order], ref[order]
+    pos, ten, w, sel = pos[order], ten[order], w[order], sel[order]
     cum = np.cumsum(w)
     head = np.r_[True, pos[1:] != pos[:-1]] if len(pos) else np.zeros(0, dtype=bool)
     first_row = np.maximum.accumulate(np.where(head, np.arange(len(pos)), 0))
@@ -136,15 +141,16 @@ def first_days(
     hp, idx = np.unique(pos[hit], return_index=True)
     first[hp] = ten[hit][idx]
     total = np.bincount(pos, weights=w, minlength=n)[:n] if n else np.zeros(0)
-    used = np.nonzero(ten <= np.nan_to_num(first[pos], nan=-1))[0] if evidence else []
     refs: list[list[str] | None] = [None] * n
-    for r in used:
-        if ref[r] is None or (not isinstance(ref[r], str) and pd.isna(ref[r])):
-            continue
-        lst = refs[pos[r]] or []
-        if str(ref[r]) not in lst:
-            lst.append(str(ref[r]))
-        refs[pos[r]] = lst
+    if evidence:
+        used = np.nonzero(ten <= np.nan_to_num(first[pos], nan=-1))[0]
+        for r, value in zip(used, ev.refs(sel[used]), strict=True):
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                continue
+            lst = refs[pos[r]] or []
+            if str(value) not in lst:
+                lst.append(str(value))
+            refs[pos[r]] = lst
     out = pd.DataFrame({"day": first, "total": total}, index=pd.Index(names, name="rep"))
     out["evidence"] = pd.Series(refs, index=out.index, dtype=object)
     return out

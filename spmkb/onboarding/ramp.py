@@ -67,7 +67,7 @@ def ramp_hires(
 
 
 def _won(data: DealData, hires: pd.DataFrame) -> pd.DataFrame:
-    """Won deals of the hires while observed: rep (name), day (tenure), weight (amount), ref."""
+    """Won deals of the hires while observed: rep (name), day (tenure), weight (amount), pos."""
     ev = events(data, "won_amount")
     names = list(hires["name"])
     pos = ev.positions(names)
@@ -80,7 +80,7 @@ def _won(data: DealData, hires: pd.DataFrame) -> pd.DataFrame:
     keep = (day >= 0) & (day <= hires["observed"].to_numpy(dtype=np.int64)[pos])
     rep = np.array(names, dtype=object)[pos[keep]]
     return pd.DataFrame({"rep": rep, "day": day[keep], "weight": ev.weight[m][keep],
-                         "ref": ev.ref[m][keep]})  # fmt: skip
+                         "pos": pos[keep]})  # fmt: skip
 
 
 _FULL: dict[int, tuple[Any, Any, dict[str, float]]] = {}
@@ -161,7 +161,7 @@ def cohort_curves(
     n = len(index)
     month = (won["day"].to_numpy() // MONTH).astype(np.int64)
     inside = month < months
-    pos = np.array([index[r] for r in won["rep"]], dtype=np.int64)[inside]
+    pos = won["pos"].to_numpy(dtype=np.int64)[inside]
     grid = np.zeros((n, months))
     np.add.at(grid, (pos, month[inside]), won["weight"].to_numpy()[inside])
     seen = np.minimum(months, (hires["observed"].to_numpy() // MONTH).astype(np.int64))
@@ -217,8 +217,7 @@ def _first_trailing(
     won: pd.DataFrame, names: list[str], targets: np.ndarray, span: int = 90
 ) -> np.ndarray:
     """Per name: first day on which the sum of the last ``span`` days' amounts >= its target."""
-    index = {n: k for k, n in enumerate(names)}
-    pos = np.array([index[r] for r in won["rep"]], dtype=np.int64)
+    pos = won["pos"].to_numpy(dtype=np.int64)  # _won's positions follow ``names``
     day, w = won["day"].to_numpy(dtype=np.int64), won["weight"].to_numpy(dtype=float)
     order = np.lexsort((day, pos))
     pos, day, w = pos[order], day[order], w[order]
@@ -388,7 +387,7 @@ def versus_past_many(
     names = hires["name"].to_numpy()
     index = {n: k for k, n in enumerate(names)}
     won = _won(data, hires)
-    rep_idx = np.array([index[r] for r in won["rep"]], dtype=np.int64)
+    rep_idx = won["pos"].to_numpy(dtype=np.int64)
     won_day, weight = won["day"].to_numpy(), won["weight"].to_numpy()
     starts = pd.to_datetime(hires["start"]).to_numpy()
     observed, track = hires["observed"].to_numpy(), hires["track"].to_numpy()
