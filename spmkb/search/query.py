@@ -67,35 +67,13 @@ class FusionWeights:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FusionWeights:
-        """Read ``[search]`` weights, defaults for missing keys."""
-        table = settings.table("search")
-        known = {
-            "semantic_weight": "semantic",
-            "lexical_weight": "lexical",
-            "rrf_k": "rrf_k",
-            "exact_boost": "exact_boost",
-        }
-        values: dict[str, float] = {}
-        for key, value in table.items():
-            if key not in known:
-                close = suggest(key, list(known))
-                raise SearchError(
-                    f"unknown [search] setting '{key}'",
-                    path=settings.config_file,
-                    field=f"search.{key}",
-                    hint=(f"did you mean '{close[0]}'? " if close else "")
-                    + "known: "
-                    + ", ".join(known),
-                )
-            try:
-                values[known[key]] = float(value)
-            except (TypeError, ValueError):
-                raise SearchError(
-                    f"[search] {key} must be a number, got {value!r}",
-                    path=settings.config_file,
-                    field=f"search.{key}",
-                ) from None
-        return cls(**values)
+        """Read the ``[search]`` weights (declared, with their defaults, in spmkb.config)."""
+        return cls(
+            semantic=float(settings.option("search", "semantic_weight")),
+            lexical=float(settings.option("search", "lexical_weight")),
+            rrf_k=float(settings.option("search", "rrf_k")),
+            exact_boost=float(settings.option("search", "exact_boost")),
+        )
 
 
 def freshness_of(meta: dict[str, Any], aging_fraction: float, today: date | None = None) -> str:
