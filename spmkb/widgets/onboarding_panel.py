@@ -3,9 +3,8 @@
 A thin face over :mod:`spmkb.onboarding.service` and :mod:`spmkb.onboarding.ramp`: each
 change of the hire dropdown calls :func:`~spmkb.onboarding.service.status` once and hands the
 result to pure renderers (``*_figure()`` build plotly figures, ``render_*()`` return sanitised
-HTML), unit-tested without widgets. Errors land in the status line. (A plain panel class in
-the pattern of :mod:`spmkb.widgets.dashboard`; it moves onto the shared ``_panel`` base once
-that exists on main.)
+HTML), unit-tested without widgets. Status line, error guard and display come from the
+shared :class:`~spmkb.widgets._panel.Panel` base.
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from spmkb.errors import SpmkbError
-from spmkb.widgets.render import clean_html, render_status
+from spmkb.content.render import sanitize_html as clean_html
+from spmkb.widgets._panel import Panel, guarded
 
 COLOURS = {"done": "#2e7d32", "overdue": "#c62828", "due": "#ef6c00", "upcoming": "#78909c",
            "met": "#2e7d32", "missed": "#c62828", "not yet": "#78909c"}  # fmt: skip
@@ -144,53 +143,46 @@ def render_milestones(rows: list[dict[str, Any]]) -> str:
     return clean_html(f"<table>{head}{''.join(out)}</table>")
 
 
-class OnboardingPanel:
+class OnboardingPanel(Panel):
     """Hire dropdown -> timeline, progress, next modules and milestone evidence."""
 
     def __init__(self, ws: Any, *, rep: str | None = None) -> None:
         """Build the widgets over an onboarding workspace and render the first hire."""
+        super().__init__()
         self.ws = ws
         self.current: Any = None
         self.figure: Any = None
         hires, notes = ws.hires()
         names = [h.name for h in hires]
         self.hire = w.Dropdown(options=names, value=None, description="Hire")
-        self.status = w.HTML(render_status("; ".join(notes), "info") if notes else "")
         self.summary = w.HTML("")
         self.chart = w.Output()
         self.widget = w.VBox([self.hire, self.status, self.chart, self.summary])
         self.hire.observe(lambda _change: self.refresh(), names="value")
+        if notes:
+            self.set_status("; ".join(notes), "info")
         if rep is not None:
             match = [n for n in names if n.casefold() == rep.casefold()]
             if match:
                 self.hire.value = match[0]
             else:
-                self.status.value = render_status(f"{rep!r} is not a current hire", "error")
+                self.set_status(f"{rep!r} is not a current hire", "error")
         elif names:
             self.hire.value = names[0]
         if not names:
-            self.status.value = render_status("No current hires (start date + track role, or "
-                                              "enrolled with spmkb onboarding enroll).", "info")  # fmt: skip
+            self.set_status("No current hires (start date + track role, or enrolled with "
+                            "spmkb onboarding enroll).", "info")  # fmt: skip
 
-    def _ipython_display_(self) -> None:
-        """Display the panel in a notebook."""
-        from IPython.display import display
-
-        display(self.widget)
-
+    @guarded
     def refresh(self) -> None:
-        """Compute the selected hire's status and re-render."""
+        """Compute the selected hire's status and re-render (errors go to the status line)."""
         from spmkb.onboarding.service import status
 
         if self.hire.value is None:
             return
-        try:
-            (st,) = status(self.ws, self.hire.value)
-        except SpmkbError as err:
-            self.status.value = render_status(str(err), "error")
-            return
+        (st,) = status(self.ws, self.hire.value)
         self.current = st
-        self.status.value = render_status(f"{st.plan.hire.name}: {st.plan.status}", "ok")
+        self.set_status(f"{st.plan.hire.name}: {st.plan.status}", "ok")
         self.summary.value = render_hire(st)
         self.figure = timeline_figure(st)
         self.chart.clear_output(wait=True)
