@@ -146,3 +146,18 @@ def test_curriculum_change_shows_added_and_removed_and_keeps_done(ws, tmp_path: 
     assert p.items[0].status == "done"
     p = service.plan(ws2, "Ann", refresh=True)
     assert p.made_from == p.version and p.added == [] and p.removed == []
+
+
+def test_status_ahead_then_done(ws) -> None:
+    """Eve (enrolled, no deals) starts 2026-04-13, two days before today: week-1 is due
+    2026-04-18; finishing it on day 2 puts her ahead; finishing everything makes her done."""
+    service.enroll(ws, "Eve", "ae", date(2026, 4, 13), author="lead", new=True)
+    assert service.plan(ws, "Eve").status == "due"
+    service.complete(ws, "Eve", "week-1", author="mgr")
+    assert service.plan(ws, "Eve").status == "ahead"
+    service.certify(ws, "Eve", "week-2", {"discovery": 4, "demo": 3}, author="mgr")
+    service.complete(ws, "Eve", "week-2", author="mgr")
+    service.complete(ws, "Eve", "month-1", author="mgr")
+    (st,) = service.status(ws, "Eve")
+    assert st.plan.status == "done" and st.behind == []
+    assert {m.status for m in st.milestones} == {"not yet"}  # no deals yet: not yet, not missed
