@@ -154,7 +154,8 @@ def cohort_curves(
     data: DealData, hires: pd.DataFrame, osettings: OnboardingSettings, *, value: str = "bookings",
     months: int = 12,
 ) -> pd.DataFrame:  # fmt: skip
-    """Per start cohort and month since start: n hires observed, median and mean of ``value``
+    """Per start cohort and month since start: hires observed (``n_hires``), those with a value
+    (``n``), median and mean of ``value``
     (``bookings`` or ``attainment`` = bookings / ramped quota; missing quota stays missing)."""
     won = _won(data, hires)
     index = {n: k for k, n in enumerate(hires["name"])}
@@ -179,7 +180,9 @@ def cohort_curves(
             rows.append((h.cohort, h.name, m, v))
     frame = pd.DataFrame(rows, columns=["cohort", "rep", "month", "value"])
     g = frame.groupby(["cohort", "month"])["value"]
-    out = pd.DataFrame({"n": g.count(), "median": g.median(), "mean": g.mean()}).reset_index()
+    out = pd.DataFrame(
+        {"n_hires": g.size(), "n": g.count(), "median": g.median(), "mean": g.mean()}
+    ).reset_index()  # n: hires with a value (attainment needs a ramped quota above 0)
     return out
 
 

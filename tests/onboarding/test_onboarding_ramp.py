@@ -83,6 +83,7 @@ def test_attainment_is_missing_when_the_ramped_quota_is_zero() -> None:
     curves = cohort_curves(data, hires, SETTINGS, value="attainment")
     first_quarter = curves[curves["month"] < 3]
     assert first_quarter["median"].isna().all()  # 0 % quota in quarter 1: not 0, not infinity
+    assert (first_quarter["n"] == 0).all() and (first_quarter["n_hires"] > 0).all()
     assert curves[curves["month"] >= 3]["median"].notna().any()
 
 
