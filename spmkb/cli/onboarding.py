@@ -9,21 +9,12 @@ from typing import Any
 
 import typer
 
-from spmkb.cli._app import (
-    JsonOpt,
-    PlaybooksOpt,
-    StoreOpt,
-    app,
-    emit_json,
-    handle_errors,
-    report_app,
-    settings_from,
-)
+from spmkb.cli import _app as cli
 
 onboarding_app = typer.Typer(
     help="New-hire onboarding: plans, progress, certifications, milestones.", no_args_is_help=True
 )
-app.add_typer(onboarding_app, name="onboarding")
+cli.app.add_typer(onboarding_app, name="onboarding")
 
 DealsOpt = typer.Option(None, "--deals", help="Deal data folder (default: the workspace's deals).")
 TodayOpt = typer.Option(None, "--today", help="Date to compute status on (YYYY-MM-DD).")
@@ -46,7 +37,7 @@ def _date(value: str | None, flag: str) -> date | None:
 def _ws(store: Path | None, deals: Path | None, playbooks: Path | None, today: str | None) -> Any:
     from spmkb.onboarding.service import open_workspace
 
-    settings = settings_from(store=store, deals=deals, playbooks=playbooks)
+    settings = cli.settings_from(store=store, deals=deals, playbooks=playbooks)
     return open_workspace(settings, today=_date(today, "--today"))
 
 
@@ -60,7 +51,7 @@ def _author(author: str | None) -> str:
 
 
 @onboarding_app.command("enroll")
-@handle_errors
+@cli.handle_errors
 def enroll(
     rep: str = RepOpt,
     track: str = typer.Option(..., "--track", help="Track, e.g. ae or sdr ([onboarding] tracks)."),
@@ -72,9 +63,9 @@ def enroll(
     author: str | None = AuthorOpt,
     today: str | None = TodayOpt,
     deals: Path | None = DealsOpt,
-    store: Path | None = StoreOpt,
-    playbooks: Path | None = PlaybooksOpt,
-    json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt,
+    playbooks: Path | None = cli.PlaybooksOpt,
+    json_out: bool = cli.JsonOpt,
 ) -> None:
     """Enrol a hire in a track from a start date (again with another track = a move).
 
@@ -88,7 +79,7 @@ def enroll(
         ws, rep, track, when, author=_author(author), new=new, business_days=business_days
     )  # type: ignore[arg-type]
     if json_out:
-        emit_json(ev.to_dict())
+        cli.emit_json(ev.to_dict())
     else:
         moved = ev.payload.get("previous_track")
         typer.echo(f"Enrolled {ev.rep_id} in {ev.payload['track']} from {ev.payload['start']}"
@@ -116,15 +107,15 @@ def _print_plan(p: Any) -> None:
 
 
 @onboarding_app.command("plan")
-@handle_errors
+@cli.handle_errors
 def plan(
     rep: str = RepOpt,
     refresh: bool = typer.Option(False, "--refresh", help="Adopt the current curriculum version."),
     today: str | None = TodayOpt,
     deals: Path | None = DealsOpt,
-    store: Path | None = StoreOpt,
-    playbooks: Path | None = PlaybooksOpt,
-    json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt,
+    playbooks: Path | None = cli.PlaybooksOpt,
+    json_out: bool = cli.JsonOpt,
 ) -> None:
     """Show a hire's plan: modules with due dates, study assets, certifications.
 
@@ -134,20 +125,20 @@ def plan(
 
     p = do_plan(_ws(store, deals, playbooks, today), rep, refresh=refresh)
     if json_out:
-        emit_json(p.to_dict())
+        cli.emit_json(p.to_dict())
     else:
         _print_plan(p)
 
 
 @onboarding_app.command("status")
-@handle_errors
+@cli.handle_errors
 def status(
     rep: str | None = typer.Option(None, "--rep", help="One hire (default: every current hire)."),
     today: str | None = TodayOpt,
     deals: Path | None = DealsOpt,
-    store: Path | None = StoreOpt,
-    playbooks: Path | None = PlaybooksOpt,
-    json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt,
+    playbooks: Path | None = cli.PlaybooksOpt,
+    json_out: bool = cli.JsonOpt,
 ) -> None:
     """Status of every current hire (or one): done, due, overdue, ahead; milestones; behind.
 
@@ -157,7 +148,7 @@ def status(
 
     rows = do_status(_ws(store, deals, playbooks, today), rep)
     if json_out:
-        emit_json([r.to_dict() for r in rows])
+        cli.emit_json([r.to_dict() for r in rows])
         return
     if not rows:
         typer.echo("No current hires (reps with a start date and a track role, or enrolled).")
@@ -174,7 +165,7 @@ def status(
 
 
 @onboarding_app.command("complete")
-@handle_errors
+@cli.handle_errors
 def complete(
     rep: str = RepOpt,
     module: str = ModuleOpt,
@@ -182,9 +173,9 @@ def complete(
     author: str | None = AuthorOpt,
     today: str | None = TodayOpt,
     deals: Path | None = DealsOpt,
-    store: Path | None = StoreOpt,
-    playbooks: Path | None = PlaybooksOpt,
-    json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt,
+    playbooks: Path | None = cli.PlaybooksOpt,
+    json_out: bool = cli.JsonOpt,
 ) -> None:
     """Record that a hire completed a module of their track (append-only, versioned).
 
@@ -195,7 +186,7 @@ def complete(
     ws = _ws(store, deals, playbooks, today)
     ev = do_complete(ws, rep, module, author=_author(author), on=_date(on, "--on"))
     if json_out:
-        emit_json(ev.to_dict())
+        cli.emit_json(ev.to_dict())
     else:
         typer.echo(
             f"Completed {ev.module} for {ev.rep_id} on {ev.payload['on']}; version {ev.version}"
@@ -203,7 +194,7 @@ def complete(
 
 
 @onboarding_app.command("certify")
-@handle_errors
+@cli.handle_errors
 def certify(
     rep: str = RepOpt,
     module: str = ModuleOpt,
@@ -212,9 +203,9 @@ def certify(
     author: str | None = AuthorOpt,
     today: str | None = TodayOpt,
     deals: Path | None = DealsOpt,
-    store: Path | None = StoreOpt,
-    playbooks: Path | None = PlaybooksOpt,
-    json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt,
+    playbooks: Path | None = cli.PlaybooksOpt,
+    json_out: bool = cli.JsonOpt,
 ) -> None:
     """Record a certification: the manager's rubric level per competency (below pass = not passed).
 
@@ -234,22 +225,22 @@ def certify(
     ev, passed, msg = do_certify(ws, rep, module, levels, author=_author(author),
                                  signed_off_by=signed_off_by)  # fmt: skip
     if json_out:
-        emit_json({**ev.to_dict(), "passed": passed, "message": msg})
+        cli.emit_json({**ev.to_dict(), "passed": passed, "message": msg})
     else:
         typer.echo(msg)
 
 
 @onboarding_app.command("note")
-@handle_errors
+@cli.handle_errors
 def note(
     rep: str = RepOpt,
     text: str = typer.Option(..., "--text", help="The note."),
     author: str | None = AuthorOpt,
     today: str | None = TodayOpt,
     deals: Path | None = DealsOpt,
-    store: Path | None = StoreOpt,
-    playbooks: Path | None = PlaybooksOpt,
-    json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt,
+    playbooks: Path | None = cli.PlaybooksOpt,
+    json_out: bool = cli.JsonOpt,
 ) -> None:
     """Save a note on a hire's onboarding record (e.g. a free-text milestone met).
 
@@ -259,22 +250,22 @@ def note(
 
     ev = do_note(_ws(store, deals, playbooks, today), rep, text, author=_author(author))
     if json_out:
-        emit_json(ev.to_dict())
+        cli.emit_json(ev.to_dict())
     else:
         typer.echo(f"Saved note for {ev.rep_id}; version {ev.version}")
 
 
-@report_app.command("ramp")
-@handle_errors
+@cli.report_app.command("ramp")
+@cli.handle_errors
 def report_ramp(
     track: str | None = typer.Option(None, "--track", help="Only this track."),
     value: str = typer.Option(
         "bookings", "--value", help="Cohort curves of bookings or attainment."
     ),
     deals: Path | None = DealsOpt,
-    store: Path | None = StoreOpt,
-    playbooks: Path | None = PlaybooksOpt,
-    json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt,
+    playbooks: Path | None = cli.PlaybooksOpt,
+    json_out: bool = cli.JsonOpt,
 ) -> None:
     """Ramp: Kaplan–Meier time to first win and to ramp, cohort curves, milestones that predict.
 
@@ -289,12 +280,12 @@ def report_ramp(
         raise ConfigError(
             f"unknown --value {value!r}", field="--value", hint="bookings or attainment"
         )
-    settings = settings_from(store=store, deals=deals, playbooks=playbooks)
+    settings = cli.settings_from(store=store, deals=deals, playbooks=playbooks)
     cur = load_curriculum(settings)
     chosen = cur.find_track(track) if track else None
     rep = ramp_report(load_deal_data(settings), cur, cur.settings, track=chosen, value=value)
     if json_out:
-        emit_json(rep)
+        cli.emit_json(rep)
         return
     typer.echo(f"Ramp hires: n = {rep['n_hires']} (data to {rep['as_of']})")
     for name, tr in rep["tracks"].items():
