@@ -139,3 +139,30 @@ def test_an_interrupted_first_index_says_it_is_incomplete(workspace, embedder) -
     ]
     index_library(workspace.settings, embedder=embedder)
     assert Searcher.open(workspace.settings, embedder=embedder).search("pricing").notes == []
+
+
+def test_a_damaged_index_is_moved_aside_by_rebuild(indexed_workspace, embedder) -> None:
+    """A corrupt chroma.sqlite3 once made `spmkb index --rebuild` (the suggested fix) fail
+    the same way. Now search says what to do, and the rebuild keeps the damaged folder."""
+    ws = indexed_workspace
+    sqlite = ws.settings.chroma_path / "chroma.sqlite3"
+    sqlite.write_bytes(b"garbage" * 100)
+    from spmkb.search import store as store_module
+
+    store_module._CLIENTS.clear()  # as in a new process
+    search = subprocess.run(
+        [sys.executable, "-m", "spmkb", "search", "pricing", "--playbooks", str(ws.root),
+         "--store", str(ws.settings.store)], capture_output=True, text=True,
+    )  # fmt: skip
+    assert search.returncode == 1
+    assert "`spmkb index --rebuild` moves it aside and builds a new one" in search.stderr
+    rebuilt = subprocess.run(_index_cmd(ws.settings, "--rebuild"), capture_output=True, text=True)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    aside = [p.name for p in ws.settings.store.iterdir() if p.name.startswith("chroma.damaged-")]
+    assert len(aside) == 1
+    assert (ws.settings.store / aside[0] / "chroma.sqlite3").read_bytes().startswith(b"garbage")
+    again = subprocess.run(
+        [sys.executable, "-m", "spmkb", "search", "pricing", "--playbooks", str(ws.root),
+         "--store", str(ws.settings.store), "-k", "2"], capture_output=True, text=True,
+    )  # fmt: skip
+    assert again.returncode == 0 and "2 results" in again.stdout
