@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from spmkb import storage
-from spmkb.errors import ConflictError, NotFoundError, SpmkbError
+from spmkb.errors import NotFoundError, SpmkbError
 
 KINDS: tuple[str, ...] = ("plan", "post")
 STATUSES: dict[str, tuple[str, ...]] = {
@@ -48,11 +46,8 @@ CREATE TABLE IF NOT EXISTS coaching_versions (
     payload TEXT NOT NULL,
     PRIMARY KEY (doc_id, version)
 );
-CREATE TRIGGER IF NOT EXISTS coaching_versions_no_update BEFORE UPDATE ON coaching_versions
-BEGIN SELECT RAISE(ABORT, 'coaching versions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS coaching_versions_no_delete BEFORE DELETE ON coaching_versions
-BEGIN SELECT RAISE(ABORT, 'coaching versions are append-only'); END;
-""",
+"""
+    + storage.append_only("coaching_versions", "coaching versions"),
 )
 
 
@@ -75,13 +70,11 @@ class Saved:
         return asdict(self)
 
 
-def open_db(db_path: Path | str, *, create: bool = True) -> sqlite3.Connection:
-    """Open the workspace database (StorageError naming the file when missing or corrupt)."""
-    return storage.connect(db_path, create=create)
+#: Open the workspace database (StorageError naming the file when missing or corrupt).
+open_db = storage.connect
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+_now = storage.now
 
 
 _SELECT = (
@@ -167,18 +160,11 @@ def save(
             current = 0
         else:
             current = row["version"]
-        if current != expected_version:
-            last = conn.execute(
-                "SELECT author, saved_at FROM coaching_versions WHERE doc_id = ? AND version = ?",
-                (doc_id, current),
-            ).fetchone()
-            who = f" by {last['author']} at {last['saved_at']}" if last else ""
-            raise ConflictError(
-                f"{kind} {doc_id} changed since you opened it (you edited version "
-                f"{expected_version}, version {current} was saved{who})",
-                hint=f"reload the {kind}, re-apply your changes and save again",
-            )
-        new = current + 1
+        new = storage.next_version(
+            conn, versions="coaching_versions", key="doc_id", value=doc_id, current=current,
+            expected=expected_version, what=f"{kind} {doc_id}",
+            hint=f"reload the {kind}, re-apply your changes and save again",
+        )  # fmt: skip
         conn.execute(
             "INSERT INTO coaching_versions (doc_id, version, author, saved_at, status, payload) "
             "VALUES (?, ?, ?, ?, ?, ?)",
