@@ -61,7 +61,7 @@ class ReviewContext:
         self.settings, self.review, self.rubric = settings, review, rubric
         self.previous_period, self.previous_goals = previous
         self.notes = notes
-        self.data = data  # the deal data the figures come from
+        self.deals = data  # the deal data the figures come from
 
     @property
     def rep(self) -> str:

@@ -38,7 +38,7 @@ def _period_end(review: Any) -> date:
     from spmkb.deals._frame import data_today
 
     end = Period.parse(review.period).end
-    return min(end, data_today(review.data))
+    return min(end, data_today(review.deals))
 
 
 def onboarding_status(review: Any) -> Section:
@@ -46,7 +46,7 @@ def onboarding_status(review: Any) -> Section:
     from spmkb.deals.roster import roster
     from spmkb.onboarding.service import open_workspace, status
 
-    who = roster(review.data).find(review.rep)
+    who = roster(review.deals).find(review.rep)
     on = _period_end(review)
     max_day = int(review.settings.option("onboarding", "max_day"))
     if who.start_date is None:
@@ -55,7 +55,7 @@ def onboarding_status(review: Any) -> Section:
     if day > max_day:
         return _note(f"Not onboarding: {who.name} started {who.start_date} (day {day} on {on}).")
     try:
-        ws = open_workspace(review.settings, today=on, data=review.data)
+        ws = open_workspace(review.settings, today=on, data=review.deals)
         (row,) = status(ws, who.name)
     except SpmkbError as err:
         return _note(f"Onboarding status unavailable: {err}")
@@ -82,14 +82,14 @@ def coaching_plan(review: Any) -> Section:
 
     on = _period_end(review)
     try:
-        found = open_plan(open_db(review.settings.db_path), review.data, review.rep, on)
+        found = open_plan(open_db(review.settings.db_path), review.deals, review.rep, on)
     except SpmkbError as err:
         return _note(f"Coaching plans unavailable: {err}")
     if found is None:
         return _note(f"No open coaching plan for {review.rep} on {on}.")
     plan = Plan.from_dict(found)
     try:
-        result = follow_up(review.data, plan, on=on)
+        result = follow_up(review.deals, plan, on=on)
         outcome = result.message or "follow-up computed"
     except SpmkbError as err:
         result, outcome = None, f"follow-up unavailable: {err}"

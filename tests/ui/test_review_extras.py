@@ -42,7 +42,7 @@ def test_an_open_coaching_plan_shows_in_the_review(context) -> None:
     assert coaching_plan(ctx).html == (
         "<p><em>No open coaching plan for Tom Becker on 2026-06-30.</em></p>"
     )
-    plan = build_plan(ctx.data, "Tom Becker", window="2026-H1", period="2026-Q2")
+    plan = build_plan(ctx.deals, "Tom Becker", window="2026-H1", period="2026-Q2")
     saved = save_plan(open_db(ctx.settings.db_path), plan, author="manager")
     shown = coaching_plan(ctx)
     assert shown.data["plan"]["version"] == saved.version
