@@ -70,7 +70,8 @@ def test_more_contacts_raise_win_rate(sample: DealData) -> None:
     c = b[b["behaviour"] == "contacts_per_deal"].set_index("value")
     rates = c.loc[["1", "2", "3", "4", "5+"], "win_rate"].to_numpy()
     assert np.all(np.diff(rates) > 0), rates
-    assert c.loc["1", "significant"] and c.loc["5+", "significant"]
+    # "1" is the reference band: the others are tested against it (docs/metrics.md)
+    assert c.loc["5+", "significant"] and c.loc["5+", "ci_low"] > 0
 
 
 def test_discovery_before_demo_raises_win_rate(sample: DealData) -> None:
@@ -101,7 +102,7 @@ def test_coaching_focus_quiet_for_normal_reps(sample: DealData) -> None:
     assert not cf.set_index("rep").loc["Sam Carter", "flagged"]
     normal = cf[~cf["rep"].isin([*WEAK_STAGE_REPS, *TOP_PERFORMERS, *NEW_HIRES])]
     assert len(normal) >= 25
-    assert normal["flagged"].mean() <= 0.15  # chance findings stay rare (Bonferroni per rep)
+    assert normal["flagged"].mean() <= 0.15  # chance findings stay rare (FDR over all reps)
 
 
 def test_coaching_focus_needs_enough_deals(sample: DealData) -> None:
