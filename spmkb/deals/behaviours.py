@@ -155,12 +155,12 @@ def behaviours(
         n = np.bincount(codes[sel], minlength=k)
         w = np.bincount(codes[sel], weights=f.won[sel], minlength=k).astype(int)
         est: tuple[np.ndarray, ...] | str = "no deals in the reference band"
-        if n[0] and (n > 0).sum() >= 2:
+        if sel.sum() == 0:
+            est = "not in this data: no closed deal in the selection has it recorded"
+        elif n[0] and (n > 0).sum() >= 2:
             present = np.cumsum(n > 0) - 1  # drop empty bands from the model
             est = _fit(f.won[sel].astype(float), present[codes[sel]], int((n > 0).sum()),
                        segment[sel], f.rep[sel])  # fmt: skip
-        elif sel.sum() == 0:
-            est = "no closed deals with this behaviour recorded"
         note = est if isinstance(est, str) else ""
         j = 0
         for i, value in enumerate(labels):
@@ -171,10 +171,10 @@ def behaviours(
                 p = float(2 * _norm_sf(abs(coef / se))) if se > 0 else np.nan
                 vals = [ame, ame - Z95 * ame_se, ame + Z95 * ame_se, np.exp(coef),
                         np.exp(coef - Z95 * se), np.exp(coef + Z95 * se), p]  # fmt: skip
-            elif i == 0:
+            elif i == 0 and n[0]:
                 vals[0] = 0.0
             rows.append((dim, value, labels[0], w[i], n[i] - w[i], n[i], *vals, n[0],
-                         COUNTED[dim], note if i else ""))  # fmt: skip
+                         COUNTED[dim], note if i or not n[0] else ""))  # fmt: skip
     cols = [*_COLUMNS[:7], *_COLUMNS[7:14], "ref_n", "counted", "note"]
     out = pd.DataFrame(rows, columns=[c for c in cols if c != "win_rate"])
     out.insert(6, "win_rate", ratio(out["won"], out["n"]))
@@ -189,6 +189,15 @@ def behaviours(
     ).astype(bool)
     out["warning"] = warning_for(out["n"], min_n)
     return out[[*_COLUMNS, "warning"]]
+
+
+def ci_text(frame: pd.DataFrame) -> list[str]:
+    """The 95 % interval of each row's lift in percentage points ("+2.6 to +5.7 pts"; "–" if none)."""
+    out = []
+    for lo, hi in zip(frame["ci_low"], frame["ci_high"], strict=True):
+        ok = pd.notna(lo) and pd.notna(hi)
+        out.append(f"{lo * 100:+.1f} to {hi * 100:+.1f} pts" if ok else "–")
+    return out
 
 
 def _norm_sf(z: float) -> float:

@@ -170,7 +170,14 @@ def _why_none(rr: np.ndarray, rest: np.ndarray, min_n: int, notes: list[str]) ->
     """Why no stage of a rep could be compared (``rr``/``rest``: n per stage, rep and rest)."""
     k = int(np.argmax(rr))
     if rr[k] == 0:
-        return next((t for t in notes if t), "no deals resolved at any stage in the period")
+        if notes[-1]:
+            return "no stage history: no stage conversion in this data can be compared"
+        if any(notes):
+            return (
+                "no stage history: only negotiation -> won can be compared, and no deal of "
+                "this rep was decided there in the period"
+            )
+        return "no deals resolved at any stage in the period"
     if rr[k] >= min_n and rest.max() < min_n:
         return (
             f"too few deals in the rest of the team to compare with (largest n = "

@@ -139,6 +139,7 @@ def deal_size(
     small = warning_for(out["n"], min_n, "won deals with an amount")
     if not f.has_amount:
         missing = np.full(len(out), "amount not in this data", dtype=object)
+        small[:] = ""
     else:
         won_total = out["n"] + out["n_missing_amount"]
         missing = _missing_note(out["n_missing_amount"].to_numpy(), won_total.to_numpy(), "amount")
@@ -454,6 +455,6 @@ def rep_summary(
         "",
     )
     if not f.has_amount:
-        missing[:] = "amount not in this data"
+        missing = np.full(len(out), "amount not in this data", dtype=object)
     out["warning"] = _join_warnings(missing, warning_for(out["n"], min_n))
     return out
