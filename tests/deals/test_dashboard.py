@@ -56,6 +56,8 @@ def test_render_functions_escape_and_sanitise(small: DealData) -> None:
     assert "%" in table
     beh = dash.render_behaviours(ov.behaviours)
     assert "discovery_before_demo" in beh
+    assert "<th>95 % CI</th>" in beh and "<th>reference</th>" in beh
+    assert " pts</td>" in beh  # an interval in percentage points for the tested bands
 
 
 def test_panel_headless(small: DealData) -> None:
