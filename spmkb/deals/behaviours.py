@@ -77,7 +77,7 @@ def _fit(
     if k_term > MAX_REP_TERMS:
         term_codes, k_term = _codes(team, y)
         note = f"more than {MAX_REP_TERMS} reps: team terms instead of rep terms, SEs by rep"
-    rep_codes = pd.factorize(rep)[0]
+    rep_codes = np.asarray(rep, dtype=np.int64)
     n_rep = int(rep_codes.max()) + 1 if len(rep_codes) else 1
     key = ((band * k_seg + seg_codes) * k_term + term_codes) * n_rep + rep_codes
     cells, inv = np.unique(key, return_inverse=True)
@@ -90,7 +90,8 @@ def _fit(
     keep = np.r_[True, np.ones(n_bands - 1, dtype=bool), x[:, n_bands:].std(axis=0) > 0]
     x = x[:, keep]
     groups = rep_codes[first]
-    cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if n_rep >= 10 else {}
+    n_groups = len(np.unique(groups))
+    cov = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if n_groups >= 10 else {}
     with warnings.catch_warnings(), _one_blas_thread():
         warnings.simplefilter("ignore")
         try:
@@ -130,14 +131,14 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
 
 
 def _codes(values: np.ndarray, y: np.ndarray, min_level: int = 20) -> tuple[np.ndarray, int]:
-    """(codes, number of levels) of a label array for the model (missing is a level).
+    """(codes, number of levels) for the model of non-negative integer level codes.
 
     Levels with fewer than ``min_level`` deals, or all won / all lost (whose effect would be
     infinite), join the largest level (the reference), so a rep with three deals cannot break
     the fit.
     """
-    codes, uniq = pd.factorize(pd.Series(values).astype("string").fillna("(none)"))
-    size = max(len(uniq), 1)
+    codes = np.asarray(values, dtype=np.int64)
+    size = max(int(codes.max()) + 1 if len(codes) else 0, 1)
     n = np.bincount(codes, minlength=size)
     w = np.bincount(codes, weights=y, minlength=size)
     ok = (n >= min_level) & (w > 0) & (w < n)
@@ -171,7 +172,10 @@ def behaviours(
     f = deal_frame(data)
     m = select(f, rep=rep, team=team, period=period) & f.closed
     opps = data.opportunities
-    segment = opps["segment"].to_numpy(dtype=object) if "segment" in opps else np.full(f.n, None)
+    segment = np.zeros(f.n, dtype=np.int64)
+    if "segment" in opps:
+        segment, uniq = pd.factorize(opps["segment"])
+        segment = np.where(segment < 0, len(uniq), segment)  # missing is a level of its own
     rows = []
     for dim, (codes, labels) in behaviour_bands(f).items():
         sel = m & (codes >= 0)
