@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -191,42 +191,97 @@ SETTINGS: tuple[Setting, ...] = (
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 
+#: The keys of each ``spmkb.toml`` table, declared like :data:`SETTINGS` (kind ``table`` is a
+#: sub-table such as ``[deals.columns]``; ``list`` is a list of strings).
+TABLE_SETTINGS: dict[str, tuple[Setting, ...]] = {
+    "vocabulary": tuple(
+        Setting(name, (), f"Extra {name} added to the documented defaults.", "list")
+        for name in ("stages", "types", "personas", "industries")
+    ),
+    "deals": (
+        Setting(
+            "path", None, "Deal data folder or export file (same as the deals setting).", "path"
+        ),
+        Setting("preset", None, "Export format used when --preset is omitted.", "str"),
+        Setting("columns", None, "Canonical field = the export's column name.", "table"),
+        Setting("stages", None, "The export's stage name = a canonical stage.", "table"),
+        Setting("currency", None, "Workspace currency; amounts are converted to it.", "str"),
+        Setting("rates", None, "1 unit of the key currency = this many workspace units.", "table"),
+        Setting("dayfirst", None, "Read ambiguous dates like 03/04 as 3 April.", "bool"),
+        Setting("date_format", None, "Force one date format, e.g. %d/%m/%Y.", "str"),
+        Setting("allow_missing", None, "Required fields that may be empty in this source.", "list"),
+        Setting(
+            "far_future_dates",
+            "reject",
+            "What to do with close dates implausibly far in the future.",
+            "str",
+        ),
+        Setting(
+            "timezone", None, "Timezone of the export's timestamps; unset = as written.", "str"
+        ),
+        Setting(
+            "closed_without_close_date",
+            "warn",
+            "What to do with won/lost deals that have no close date.",
+            "str",
+        ),
+    ),
+    "reviews": (
+        Setting(
+            "template",
+            None,
+            "Review notebook template (.ipynb with a 'parameters' cell); unset = the packaged one.",
+            "path",
+        ),
+        Setting(
+            "rubric",
+            None,
+            "Rubric asset, relative to the playbook folder; unset = reviews/sales-competency-rubric.md.",
+            "str",
+        ),
+    ),
+    "search": (
+        Setting("semantic_weight", 1.0, "Weight of the semantic ranking in the fusion.", "float"),
+        Setting(
+            "lexical_weight", 1.0, "Weight of the lexical (BM25) ranking in the fusion.", "float"
+        ),
+        Setting("rrf_k", 20.0, "Reciprocal-rank-fusion constant k.", "float"),
+        Setting("exact_boost", 1.5, "Boost for hits that contain the exact query words.", "float"),
+    ),
+}
+
 #: Tables allowed in spmkb.toml besides the top-level settings.
 TABLES: dict[str, str] = {
     "vocabulary": "Extra stages, types, personas, industries (lists) added to the defaults.",
-    "deals": "Deal data: path (same as the deals setting), preset, columns, stages, currency, rates.",
-    "reviews": "Review options.",
+    "deals": "Deal data: path, preset, columns, stages, currency, rates, dates.",
+    "reviews": "Review options: template, rubric.",
     "search": "Search options (fusion weights).",
 }
 
-VOCABULARY_KEYS = ("stages", "types", "personas", "industries")
+VOCABULARY_KEYS = tuple(s.name for s in TABLE_SETTINGS["vocabulary"])
+
+_VOCABULARY_DEFAULTS = {
+    "stages": DEFAULT_STAGES,
+    "types": DEFAULT_TYPES,
+    "personas": DEFAULT_PERSONAS,
+    "industries": DEFAULT_INDUSTRIES,
+}
+
+_KIND_TYPES = {
+    "str": "str",
+    "path": "Path",
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "list": "tuple[str, ...]",
+}
 
 
-@dataclass
-class Settings:
-    """Resolved settings for one workspace."""
+class _SettingsMethods:
+    """Paths derived from the settings and access to the spmkb.toml tables."""
 
-    playbooks: Path = Path("playbooks")
-    store: Path = Path(".spmkb")
-    chroma_url: str | None = None
-    collection: str = "spmkb-assets"
-    model: str | None = None
-    embed_backend: str = "torch"
-    embed_max_seq_length: int | None = None
-    embed_batch_size: int = 32
-    section_max_words: int = 220
-    section_min_words: int = 25
-    max_file_bytes: int = 2_000_000
-    aging_fraction: float = 0.8
-    deals: Path | None = None
-    standards: Path = Path("standards.yml")
-    reviews_dir: Path = Path("reviews")
-    stages: tuple[str, ...] = DEFAULT_STAGES
-    types: tuple[str, ...] = DEFAULT_TYPES
-    personas: tuple[str, ...] = DEFAULT_PERSONAS
-    industries: tuple[str, ...] = DEFAULT_INDUSTRIES
-    tables: dict[str, Any] = field(default_factory=dict)
-    config_file: Path | None = None
+    store: Path
+    tables: dict[str, Any]
 
     @property
     def chroma_path(self) -> Path:
@@ -244,8 +299,38 @@ class Settings:
         return self.store / "deals"
 
     def table(self, name: str) -> dict[str, Any]:
-        """Return a table of spmkb.toml (e.g. ``deals``), empty when absent."""
+        """Return the keys a spmkb.toml table sets (e.g. ``deals``), empty when absent."""
         return dict(self.tables.get(name, {}))
+
+    def option(self, table: str, key: str) -> Any:
+        """One declared table key: the value spmkb.toml sets, else its declared default."""
+        declared = {s.name: s for s in TABLE_SETTINGS[table]}
+        if key not in declared:
+            raise KeyError(f"[{table}] {key} is not declared in spmkb.config.TABLE_SETTINGS")
+        return self.tables.get(table, {}).get(key, declared[key].default)
+
+
+def _settings_fields() -> list[tuple[str, Any, Any]]:
+    """Fields of :class:`Settings`: one per declared setting, then vocabulary and provenance."""
+    fields: list[tuple[str, Any, Any]] = []
+    for s in SETTINGS:
+        kind = _KIND_TYPES[s.kind] + (" | None" if s.default is None else "")
+        default = Path(s.default) if s.kind == "path" and s.default is not None else s.default
+        fields.append((s.name, kind, field(default=default)))
+    for name, default in _VOCABULARY_DEFAULTS.items():
+        fields.append((name, "tuple[str, ...]", field(default=default)))
+    fields.append(("tables", "dict[str, Any]", field(default_factory=dict)))
+    fields.append(("config_file", "Path | None", field(default=None)))
+    return fields
+
+
+#: Resolved settings for one workspace: a dataclass generated from :data:`SETTINGS` (one
+#: field per setting, its default declared there once), plus the vocabulary lists, the
+#: spmkb.toml tables and the file they came from.
+Settings = make_dataclass(
+    "Settings", _settings_fields(), bases=(_SettingsMethods,), namespace={"__module__": __name__}
+)
+Settings.__doc__ = "Resolved settings for one workspace (fields generated from SETTINGS)."
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -302,6 +387,85 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read settings file: {exc.strerror}", path=path) from None
 
 
+def _line_of(path: Path, table: str, key: str) -> int | None:
+    """The line of ``key = ...`` inside ``[table]`` of a TOML file (tomllib gives no lines)."""
+    current = ""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, text in enumerate(lines, 1):
+        header = re.match(r"\s*\[([^\[\]]+)\]\s*(#.*)?$", text)
+        if header:
+            current = header.group(1).strip()
+            if current == f"{table}.{key}":  # a sub-table: [deals.columns]
+                return number
+            continue
+        inside = current == table and re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", text)
+        dotted = current == "" and re.match(rf"\s*{re.escape(table)}\.{re.escape(key)}\s*=", text)
+        if inside or dotted:
+            return number
+    return None
+
+
+_KIND_WORDS = {
+    "str": "a string",
+    "path": "a path (string)",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "list": "a list of strings",
+    "table": "a table",
+}
+
+
+def _check_value(s: Setting, value: Any, table: str, path: Path, base: Path) -> Any:
+    """Check one table value against its declared kind; paths become relative to ``base``."""
+    ok = {
+        "str": isinstance(value, str),
+        "path": isinstance(value, str),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, int | float) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "list": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "table": isinstance(value, dict),
+    }[s.kind]
+    if not ok:
+        raise ConfigError(
+            f"[{table}] {s.name} must be {_KIND_WORDS[s.kind]}, got {value!r}",
+            path=path,
+            line=_line_of(path, table, s.name),
+            field=f"{table}.{s.name}",
+            hint=s.help,
+        )
+    if s.kind == "path":
+        p = Path(os.path.expanduser(value))
+        return p if p.is_absolute() else base / p
+    if s.kind == "float":
+        return float(value)
+    return value
+
+
+def _check_table(table: str, data: dict[str, Any], path: Path, base: Path) -> dict[str, Any]:
+    """Check every key of one spmkb.toml table against :data:`TABLE_SETTINGS`."""
+    declared = {s.name: s for s in TABLE_SETTINGS[table]}
+    checked: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in declared:
+            close = suggest(key, list(declared))
+            raise ConfigError(
+                f"unknown setting '{key}' in [{table}]",
+                path=path,
+                line=_line_of(path, table, key),
+                field=f"{table}.{key}",
+                hint=(f"did you mean '{close[0]}'? " if close else "")
+                + f"known [{table}] settings: "
+                + ", ".join(declared),
+            )
+        checked[key] = _check_value(declared[key], value, table, path, base)
+    return checked
+
+
 def load_settings(
     overrides: dict[str, Any] | None = None,
     *,
@@ -340,11 +504,9 @@ def load_settings(
             elif key in TABLES:
                 if not isinstance(value, dict):
                     raise ConfigError(f"[{key}] must be a table", path=path, field=key)
-                tables[key] = value
-                if (
-                    key == "deals" and "path" in value
-                ):  # [deals] path = "..." sets the deals setting
-                    values["deals"] = _coerce(_BY_NAME["deals"], value["path"], str(path), base)
+                tables[key] = _check_table(key, value, path, base)
+                if key == "deals" and "path" in value:  # [deals] path sets the deals setting
+                    values["deals"] = tables[key]["path"]
             else:
                 close = suggest(key, [*_BY_NAME, *TABLES])
                 raise ConfigError(
@@ -369,18 +531,8 @@ def load_settings(
 
     settings = Settings(**values, tables=tables, config_file=path)
     vocab = tables.get("vocabulary", {})
-    for key in vocab:
-        if key not in VOCABULARY_KEYS:
-            raise ConfigError(
-                f"unknown vocabulary '{key}'",
-                path=path,
-                field=f"vocabulary.{key}",
-                hint="use one of: " + ", ".join(VOCABULARY_KEYS),
-            )
     for key in VOCABULARY_KEYS:
-        extra = vocab.get(key, [])
-        if not isinstance(extra, list) or not all(isinstance(v, str) for v in extra):
-            raise ConfigError("must be a list of strings", path=path, field=f"vocabulary.{key}")
+        extra = vocab.get(key, ())
         current = getattr(settings, key)
         merged = tuple(dict.fromkeys([*current, *(v.strip().lower() for v in extra)]))
         setattr(settings, key, merged)

@@ -103,6 +103,13 @@ class ReviewError(SpmkbError):
     """A review cannot be generated, saved or found."""
 
 
+class NotebookError(SpmkbError):
+    """A parameterised notebook failed to run; ``cell`` is the failing template cell (1-based)."""
+
+    cell: int | None = None
+    source: str = ""
+
+
 class ConflictError(StorageError):
     """A save lost a race with another writer; reload and save again."""
 
@@ -162,6 +169,22 @@ class Problem:
             field=err.field,
             hint=err.hint,
         )
+
+
+class HasProblems:
+    """Mixin for results that carry a ``problems`` list: its ``errors`` and ``warnings``."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems with severity ``error``."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems with severity ``warning``."""
+        return [p for p in self.problems if p.severity == "warning"]
 
 
 def suggest(name: str, choices: list[str] | tuple[str, ...] | set[str], n: int = 3) -> list[str]:

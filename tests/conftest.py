@@ -79,3 +79,14 @@ def built_index(small_corpus: Path, embedder, tmp_path_factory: pytest.TempPathF
     )
     summary = index_library(settings, embedder=embedder)
     return SimpleNamespace(settings=settings, summary=summary, playbooks=small_corpus)
+
+
+# --- deal fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sample_deal_data():
+    """The generated sample deal data (seed 7), built once per test session. Read-only."""
+    from spmkb.deals.sample import generate_sample
+
+    return generate_sample()

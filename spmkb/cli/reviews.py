@@ -63,8 +63,9 @@ def new(
 
     Example: spmkb review new --rep "Priya Nair" --period 2026-Q2
     """
+    from spmkb.deals.roster import roster
     from spmkb.deals.store import load_deal_data
-    from spmkb.reviews.generate import new_reviews, reps_for
+    from spmkb.reviews.generate import new_reviews
 
     chosen = sum(x is not None and x is not False for x in (rep, team, all_reps or None))
     if chosen != 1:
@@ -72,7 +73,7 @@ def new(
         raise typer.Exit(2)
     settings = _settings(store, deals, playbooks, out)
     data = load_deal_data(settings)
-    reps = [rep] if rep else reps_for(data, team=team)
+    reps = [rep] if rep else roster(data).names(team=team, with_deals=True)
     result = new_reviews(settings, reps, period, recommend=recommend, data=data, workers=workers)
     if json_out:
         emit_json(result.to_dict())
@@ -112,12 +113,12 @@ def list_(
     settings = _settings(store, deals)
     reps = None
     if team and period:  # show reps without a review too, when deal data is available
+        from spmkb.deals.roster import roster
         from spmkb.deals.store import load_deal_data
         from spmkb.errors import DealDataError
-        from spmkb.reviews.generate import reps_for
 
         try:
-            reps = reps_for(load_deal_data(settings), team=team)
+            reps = roster(load_deal_data(settings)).names(team=team, with_deals=True)
         except DealDataError:
             reps = None
     conn = open_db(settings.db_path, create=False)

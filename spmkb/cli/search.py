@@ -23,7 +23,9 @@ def index_cmd(
     store: str = StoreOpt,
     chroma_url: str = ChromaUrlOpt,
     rebuild: bool = typer.Option(
-        False, "--rebuild", help="Drop the index and embed everything again."
+        False,
+        "--rebuild",
+        help="Embed everything again into a new index that replaces the old one when complete.",
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any file was skipped."),
     as_json: bool = JsonOpt,

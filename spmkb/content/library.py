@@ -14,11 +14,11 @@ from pathlib import Path
 from spmkb.config import Settings
 from spmkb.content.model import Asset
 from spmkb.content.parse import ROOT_DOCS, _parse, _rel, is_markdown, read_text
-from spmkb.errors import ContentError, Problem
+from spmkb.errors import ContentError, HasProblems, Problem
 
 
 @dataclass
-class Library:
+class Library(HasProblems):
     """Every asset of a playbook folder, plus the problems found while loading it."""
 
     root: Path
@@ -31,16 +31,6 @@ class Library:
     def by_id(self) -> dict[str, Asset]:
         """Assets keyed by id."""
         return {a.id: a for a in self.assets}
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems that made a file skip."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Problems of files that loaded anyway."""
-        return [p for p in self.problems if p.severity == "warning"]
 
 
 def iter_candidates(root: Path) -> tuple[list[str], dict[str, str]]:
@@ -101,6 +91,19 @@ def load_library(root: Path, settings: Settings | None = None) -> Library:
         )
     seen: dict[str, Asset] = {}
     for rel in lib.files:
+        if not _utf8(rel):  # the index, the search log and JSON cannot hold such a name
+            shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            lib.problems.append(
+                Problem(
+                    "error",
+                    "file-name",
+                    "file name is not valid UTF-8; skipped",
+                    path=shown,
+                    hint="rename the file (e.g. with `mv` in a UTF-8 terminal), then index again",
+                )
+            )
+            lib.skipped[shown] = "file name is not valid UTF-8"
+            continue
         try:
             text = read_text(Path(rel), root, settings)
         except ContentError as err:
@@ -144,6 +147,15 @@ def load_library(root: Path, settings: Settings | None = None) -> Library:
         seen[asset.id] = asset
         lib.assets.append(asset)
     return lib
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name (as the OS gave it, with surrogate escapes) is valid UTF-8."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _code_for(err: ContentError) -> str:

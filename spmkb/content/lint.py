@@ -28,7 +28,7 @@ from spmkb.content.fences import FenceTracker
 from spmkb.content.library import Library, load_library
 from spmkb.content.model import Asset
 from spmkb.content.parse import MARKDOWN_SUFFIXES
-from spmkb.errors import Problem
+from spmkb.errors import HasProblems, Problem
 
 #: Problem codes that loading reports as warnings but lint reports as errors.
 PROMOTED: frozenset[str] = frozenset({"vocabulary", "duplicate-id"})
@@ -42,7 +42,7 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 @dataclass
-class LintReport:
+class LintReport(HasProblems):
     """Result of :func:`lint_library`: problems, assets and their freshness."""
 
     root: Path
@@ -51,16 +51,6 @@ class LintReport:
     freshness: dict[str, str] = field(default_factory=dict)  # asset id -> bucket
     files: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Problems with severity ``error``."""
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Problems with severity ``warning``."""
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def ok(self) -> bool:
@@ -215,29 +205,26 @@ def _asset_checks(asset: Asset, today: date, settings: Settings) -> list[Problem
                 hint="add 'owner: <person or team>' to the front matter",
             )
         )
-    bucket = asset.freshness(today, settings.aging_fraction)
-    if bucket == "stale":
+
+    def reviewed_warning(code: str, message: str, hint: str) -> Problem:
+        line = asset.field_lines.get("reviewed")
+        return Problem("warning", code, message, path=asset.path, line=line, field="reviewed",
+                       hint=hint)  # fmt: skip
+
+    if asset.freshness(today, settings.aging_fraction) == "stale":
         problems.append(
-            Problem(
-                "warning",
+            reviewed_warning(
                 "stale",
                 f"stale: last reviewed {asset.reviewed}, due {asset.due_date()}",
-                path=asset.path,
-                line=asset.field_lines.get("reviewed"),
-                field="reviewed",
-                hint="review the content, then set 'reviewed:' to today's date",
+                "review the content, then set 'reviewed:' to today's date",
             )
         )
     if asset.reviewed and asset.reviewed > today:
         problems.append(
-            Problem(
-                "warning",
+            reviewed_warning(
                 "future-review",
                 f"reviewed date {asset.reviewed} is in the future",
-                path=asset.path,
-                line=asset.field_lines.get("reviewed"),
-                field="reviewed",
-                hint="use the date the review actually happened (YYYY-MM-DD)",
+                "use the date the review actually happened (YYYY-MM-DD)",
             )
         )
     return problems

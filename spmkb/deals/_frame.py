@@ -9,16 +9,16 @@ recorded), and behaviour features from activities. The derivation is cached per 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from spmkb.deals.periods import Period
+from spmkb.deals.periods import Period, Window, parse_scope
 from spmkb.deals.schema import LOST, OPEN, PIPELINE_STAGES, WON, DealData
-from spmkb.errors import DealDataError, NotFoundError, suggest
+from spmkb.errors import DealDataError, NotFoundError
 
 #: Rows with fewer closed deals than this carry a ``warning``.
 MIN_CLOSED = 30
@@ -59,8 +59,7 @@ class DealFrame:
     won: np.ndarray
     lost: np.ndarray
     open: np.ndarray
-    amount: np.ndarray  # float, missing -> 0 (for sums of known amounts only)
-    amount_na: np.ndarray  # float, missing -> NaN (for means, medians, bands, counts)
+    amount: np.ndarray  # float, missing -> NaN (sum known amounts with np.nansum / nan_to_num)
     has_amount: bool  # at least one deal carries an amount
     created: np.ndarray
     close: np.ndarray
@@ -78,6 +77,9 @@ class DealFrame:
     first_response: np.ndarray  # float hours, NaN = unknown
     has_history: bool
     has_activities: bool
+    rep_start: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, dtype=np.int64)
+    )  # per rep code
 
     @property
     def closed(self) -> np.ndarray:
@@ -243,7 +245,7 @@ def _build(data: DealData) -> DealFrame:
         rep_codes, rep_names = pd.factorize(opps["rep"].astype("string").fillna("(no rep)"))
         status_code = lookup(opps["status"], (WON, LOST, OPEN), lower=True)
         stage_idx = lookup(opps["stage"], PIPELINE_STAGES, lower=True)
-        amount_na = pd.to_numeric(opps["amount"], errors="coerce").to_numpy(
+        amount = pd.to_numeric(opps["amount"], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan
         )
         reached, entered = hist_job.result()
@@ -251,8 +253,12 @@ def _build(data: DealData) -> DealFrame:
     rep_names = np.asarray(rep_names, dtype=object)
     reps = data.reps
     rep_team: dict[str, str] = {}
+    rep_start = np.full(len(rep_names), NO_DAY)
     if len(reps):
         rep_team = dict(zip(reps["rep"].astype(str), reps["team"].astype(str), strict=True))
+        if "start_date" in reps:
+            starts = dict(zip(reps["rep"].astype(str), days(reps["start_date"]), strict=True))
+            rep_start = np.array([starts.get(str(r), NO_DAY) for r in rep_names], dtype=np.int64)
     teams_of_reps = np.array([rep_team.get(r, NO_TEAM) for r in rep_names], dtype=object)
     team_codes_of_reps, team_names = pd.factorize(teams_of_reps)
     team = team_codes_of_reps[rep_codes] if n else np.zeros(0, dtype=np.int64)
@@ -273,15 +279,15 @@ def _build(data: DealData) -> DealFrame:
     lost_here = lost[:, None] & (furthest[:, None] == np.arange(N_STAGES)[None, :])
     resolved = passed | (reached & lost_here & hist_deal[:, None])
     # Without history only last stage -> won is knowable: from closed deals recorded at the
-    # last stage (won deals passed it), and only when lost deals' recorded stages vary (one
-    # stage for every lost deal is a placeholder an export fills in, not where they were lost).
-    lost_nh = lost & ~hist_deal & known
-    last_stage_known = bool(len(np.unique(stage_idx[lost_nh])) > 1)
+    # last stage (won deals passed it). Not when every lost deal carries one and the same
+    # earlier stage: that is a placeholder an export fills in (Olist: qualification), and
+    # the conversion would be 100 % by construction.
+    lost_nh = np.unique(stage_idx[lost & ~hist_deal & known])
+    last_stage_known = not (len(lost_nh) == 1 and lost_nh[0] != N_STAGES - 1)
     if last_stage_known:
         last = N_STAGES - 1
         passed[:, last] |= ~hist_deal & won
         resolved[:, last] |= ~hist_deal & (won | (lost & known & (stage_idx == last)))
-    amount = np.nan_to_num(amount_na, nan=0.0)
 
     has_acts = len(acts) > 0
     disc_before_demo = np.full(n, np.nan)
@@ -299,31 +305,25 @@ def _build(data: DealData) -> DealFrame:
     return DealFrame(
         n=n, rep=rep_codes, rep_names=rep_names, team=team,
         team_names=np.asarray(team_names, dtype=object), rep_team=rep_team, status=status,
-        won=won, lost=lost, open=~(won | lost), amount=amount, amount_na=amount_na,
-        has_amount=bool(np.isfinite(amount_na).any()), created=created, close=close,
+        won=won, lost=lost, open=~(won | lost), amount=amount,
+        has_amount=bool(np.isfinite(amount).any()), created=created, close=close,
         reached=reached, entered=entered, furthest=furthest, passed=passed, resolved=resolved,
         hist_deal=hist_deal, last_stage_known=last_stage_known, contacts=contacts,
         disc_before_demo=disc_before_demo, first_response=frh, has_history=has_history,
-        has_activities=has_acts,
+        has_activities=has_acts, rep_start=rep_start,
     )  # fmt: skip
 
 
-def check_name(value: str, names: np.ndarray | list[str], what: str) -> str:
-    """Return ``value`` if it is one of ``names``, else raise NotFoundError with suggestions."""
-    pool = [str(x) for x in names]
-    if value in pool:
-        return value
-    lowered = {x.lower(): x for x in pool}
-    if value.lower() in lowered:
-        return lowered[value.lower()]
-    raise NotFoundError(
-        f"no {what} named {value!r} in the deal data", suggestions=suggest(value, pool)
-    )
+def parse_period(period: str | Period | Window | None) -> Period | Window | None:
+    """Parse an optional period label or tenure window (``days 0-90``)."""
+    return None if period is None else parse_scope(period)
 
 
-def parse_period(period: str | Period | None) -> Period | None:
-    """Parse an optional period label."""
-    return None if period is None else Period.parse(period)
+def _in_window(f: DealFrame, day: np.ndarray, w: Window) -> np.ndarray:
+    """Deals whose ``day`` lies in window ``w`` of their rep's tenure (reps without a start: none)."""
+    start = f.rep_start[f.rep] if f.n else np.zeros(0, dtype=np.int64)
+    known = (start != NO_DAY) & (day != NO_DAY)
+    return known & (day >= start + w.start) & (day <= start + w.end)
 
 
 def select(
@@ -331,12 +331,16 @@ def select(
     *,
     rep: str | None = None,
     team: str | None = None,
-    period: str | Period | None = None,
+    period: str | Period | Window | None = None,
+    by: str = "close",
 ) -> np.ndarray:
-    """Boolean mask of deals of ``rep``/``team`` whose close date lies in ``period``."""
+    """Boolean mask of deals of ``rep``/``team`` whose close date (``by="created"``: created
+    date) lies in ``period`` — a calendar period, or a tenure window of each deal's rep."""
+    from spmkb.deals.roster import match_name
+
     mask = np.ones(f.n, dtype=bool)
     if rep is not None:
-        name = check_name(rep, f.rep_names, "rep")
+        name = match_name(rep, f.rep_names, "rep")
         mask &= f.rep == int(np.nonzero(f.rep_names == name)[0][0])
     if team is not None:
         if not f.rep_team:
@@ -344,17 +348,15 @@ def select(
                 f"no team named {team!r}: the deal data has no reps table with teams",
                 hint="import a reps file (rep, team) with the deals",
             )
-        name = check_name(team, f.team_names, "team")
+        name = match_name(team, f.team_names, "team")
         mask &= f.team == int(np.nonzero(f.team_names == name)[0][0])
     p = parse_period(period)
-    if p is not None:
-        mask &= (f.close >= day_of(p.start)) & (f.close <= day_of(p.end))
+    day = f.created if by == "created" else f.close
+    if isinstance(p, Window):
+        mask &= _in_window(f, day, p)
+    elif p is not None:
+        mask &= (day >= day_of(p.start)) & (day <= day_of(p.end))
     return mask
-
-
-def team_of(f: DealFrame, rep: str) -> str:
-    """The team of a rep (``NO_TEAM`` when the reps table does not list it)."""
-    return f.rep_team.get(check_name(rep, f.rep_names, "rep"), NO_TEAM)
 
 
 def data_today(data: DealData) -> date:
@@ -377,6 +379,14 @@ def latest_period(data: DealData, kind: str = "quarter") -> Period:
     from spmkb.deals.periods import period_of
 
     return period_of(data_today(data), kind)
+
+
+def period_or_latest(data: DealData, period: str | Period | None, what: str) -> Period:
+    """``period`` as a calendar period (a tenure window is refused for ``what``), else the
+    data's current quarter."""
+    from spmkb.deals.periods import calendar_period
+
+    return calendar_period(period, what) if period is not None else latest_period(data)
 
 
 def warning_for(

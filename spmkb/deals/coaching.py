@@ -16,7 +16,6 @@ from spmkb.deals._frame import (
     N_STAGES,
     NO_TEAM,
     DealFrame,
-    check_name,
     deal_frame,
     ratio,
     select,
@@ -30,8 +29,8 @@ from spmkb.deals.schema import PIPELINE_STAGES, DealData
 NO_REP = "(no rep)"
 NO_HISTORY_NOTE = "no stage history: conversion between intermediate stages is not in this data"
 NO_LAST_NOTE = (
-    "no stage history: lost deals all carry one recorded stage (a placeholder), so where "
-    "they were lost is not in this data"
+    "no stage history: every lost deal carries one recorded stage before the last (a "
+    "placeholder), so where deals were lost is not in this data"
 )
 _NEXT = [*PIPELINE_STAGES[1:], "won"]
 
@@ -55,7 +54,9 @@ def comparison_scopes(
     per = select(f, period=period)
     has_rep = f.rep != _no_rep_code(f)
     if rep is not None:
-        name = check_name(rep, f.rep_names, "rep")
+        from spmkb.deals.roster import match_name
+
+        name = match_name(rep, f.rep_names, "rep")
         mine = select(f, rep=name, period=period)
         if _has_team(f, name):
             t = f.rep_team[name]

@@ -20,22 +20,26 @@ from spmkb.deals._frame import (
     DealFrame,
     data_today,
     day_of,
+    days,
     deal_frame,
     latest_period,
     parse_period,
+    period_or_latest,
     ratio,
     select,
     warning_for,
 )
 from spmkb.deals.behaviours import behaviours
 from spmkb.deals.coaching import NO_HISTORY_NOTE, coaching_focus, comparison_scopes, stage_notes
-from spmkb.deals.periods import Period, last_n
+from spmkb.deals.periods import Period, Window, calendar_period, last_n
+from spmkb.deals.roster import NO_TEAM, roster
 from spmkb.deals.schema import PIPELINE_STAGES, DealData
 from spmkb.deals.winloss import winloss
 from spmkb.errors import DealDataError
 
 __all__ = [
     "MIN_CLOSED",
+    "activity_volume",
     "attainment",
     "behaviours",
     "coaching_focus",
@@ -69,7 +73,7 @@ def _groups(f: DealFrame, by: str | None) -> tuple[np.ndarray, pd.DataFrame]:
 def _count(
     codes: np.ndarray, mask: np.ndarray, size: int, weights: np.ndarray | None = None
 ) -> np.ndarray:
-    w = None if weights is None else weights[mask]
+    w = None if weights is None else np.nan_to_num(weights[mask])  # sums of known amounts
     return np.bincount(codes[mask], weights=w, minlength=size)[:size]
 
 
@@ -123,7 +127,7 @@ def deal_size(
     f = deal_frame(data)
     m = select(f, rep=rep, team=team, period=period) & f.won
     codes, keys = _groups(f, by)
-    amt = f.amount_na[m]
+    amt = f.amount[m]
     g = pd.Series(amt).groupby(codes[m])
     stats = pd.DataFrame(
         {
@@ -292,7 +296,7 @@ def quota_for(data: DealData, period: str | Period) -> pd.Series:
 
     A quarterly quota counts fully in its year or half, and by share of days in a month.
     """
-    p = Period.parse(period)
+    p = calendar_period(period, "a quota")
     q = data.quotas
     if not len(q):
         return pd.Series(dtype=float, name="quota")
@@ -327,7 +331,7 @@ def attainment(
     periods (one row per rep and period). ``n`` = deals closed (won or lost) in the period.
     """
     f = deal_frame(data)
-    end = parse_period(period) or latest_period(data)
+    end = period_or_latest(data, period, "attainment")
     base = select(f, rep=rep, team=team)
     size = len(f.rep_names)
     frames = []
@@ -366,7 +370,7 @@ def leaderboard(
     """
     if by not in ("attainment", "improvement"):
         raise DealDataError(f"cannot rank by {by!r}", hint="use attainment or improvement")
-    p = parse_period(period) or latest_period(data)
+    p = period_or_latest(data, period, "the leaderboard")
     att = attainment(data, team=team, period=p, periods=2, min_n=min_n)
     now = att[att["period"] == p.label].set_index("rep")
     prev = att[att["period"] == p.previous().label].set_index("rep")
@@ -395,7 +399,7 @@ def pipeline_coverage(
     deals expected to close in the period. Period defaults to the data's current quarter.
     """
     f = deal_frame(data)
-    p = parse_period(period) or latest_period(data)
+    p = period_or_latest(data, period, "pipeline coverage")
     base = select(f, rep=rep, team=team)
     codes, keys = _groups(f, by)
     size = len(keys)
@@ -417,6 +421,57 @@ def pipeline_coverage(
     out["period"] = p.label
     out["warning"] = warning_for(out["n"], min_n, "open deals")
     return out[_present(codes, base, size)].reset_index(drop=True)
+
+
+def activity_volume(
+    data: DealData, *, rep: str | None = None, team: str | None = None,
+    period: str | Period | Window | None = None, by: str = "rep", types: tuple[str, ...] | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Activities logged per rep (by activity date), optionally of some ``types`` only.
+
+    ``activities`` = rows of the activities table dated in the period (or in each rep's tenure
+    window), ``deals`` = distinct opportunities they touch, ``n`` = ``activities``. Reps come
+    from the activities table, so SDRs without opportunities of their own count too.
+    """
+    acts = data.activities
+    ros = roster(data)
+    cols = ["rep", "team", "activities", "deals", "n"]
+    if not len(acts):
+        return pd.DataFrame(columns=cols)
+    names = acts["rep"].astype("string").fillna("(no rep)")
+    mask = np.ones(len(acts), dtype=bool)
+    if types is not None:
+        mask &= (
+            acts["type"].astype("string").str.lower().isin([t.lower() for t in types]).to_numpy()
+        )
+    if rep is not None:
+        mask &= (names == ros.find_name(rep)).to_numpy()
+    team_map = {r.name: r.team or NO_TEAM for r in ros}
+    teams = names.map(team_map).fillna(NO_TEAM)
+    if team is not None:
+        mask &= (teams == ros.find_team(team)).to_numpy()
+    day = days(acts["date"])
+    p = parse_period(period)
+    if isinstance(p, Window):
+        starts = {r.name: day_of(r.start_date) for r in ros if r.start_date is not None}
+        start = names.map(starts).to_numpy(dtype=float, na_value=np.nan)
+        tenure = day - start
+        mask &= (day != NO_DAY) & (tenure >= p.start) & (tenure <= p.end)
+    elif p is not None:
+        mask &= (day >= day_of(p.start)) & (day <= day_of(p.end))
+    sel = pd.DataFrame({"rep": names[mask].to_numpy(), "team": teams[mask].to_numpy()})
+    if "opportunity_id" in acts:
+        sel["deal"] = acts["opportunity_id"].to_numpy()[mask]
+    else:
+        sel["deal"] = None
+    key = ["rep", "team"] if by == "rep" else ["team"] if by == "team" else []
+    if not key:
+        sel["scope"] = "all"
+        key = ["scope"]
+    out = sel.groupby(key, sort=True).agg(activities=("rep", "size"), deals=("deal", "nunique"))
+    out = out.reset_index()
+    out["n"] = out["activities"].astype(int)
+    return out
 
 
 def rep_summary(
@@ -445,7 +500,7 @@ def rep_summary(
     )
     out["open_pipeline"] = pipe.reindex(out.index).fillna(0.0) if f.has_amount else np.nan
     p = parse_period(period)
-    if p is not None:
+    if isinstance(p, Period):
         out["quota"] = quota_for(data, p).reindex(out.index)
         out["attainment"] = ratio(out["won_amount"], out["quota"])
     out = out.reset_index()

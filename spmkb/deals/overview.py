@@ -6,6 +6,7 @@ exactly what a user waits for.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
@@ -13,9 +14,10 @@ from typing import Any
 import pandas as pd
 
 from spmkb.deals import metrics as m
-from spmkb.deals._frame import NO_TEAM, deal_frame, latest_period, parse_period, team_of
+from spmkb.deals._frame import period_or_latest
 from spmkb.deals.forecast import Forecast, forecast
 from spmkb.deals.periods import Period
+from spmkb.deals.roster import roster
 from spmkb.deals.schema import DealData
 
 
@@ -58,10 +60,11 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for row in rows:
         for k, v in row.items():
             if hasattr(v, "item"):
-                row[k] = v.item()
+                v = v.item()
             elif hasattr(v, "isoformat"):
-                row[k] = v.isoformat()
-    return rows
+                v = v.isoformat()
+            row[k] = None if isinstance(v, float) and not math.isfinite(v) else v
+    return [{str(k): v for k, v in row.items()} for row in rows]
 
 
 def overview(
@@ -79,12 +82,10 @@ def overview(
     ``period`` (default: the data's current quarter) filters every table by close date; the
     forecast answers "will this scope make its number in ``period``?".
     """
-    p = parse_period(period) or latest_period(data)
-    f = deal_frame(data)
+    p = period_or_latest(data, period, "the dashboard")
     board_team = team
     if rep is not None and team is None:
-        t = team_of(f, rep)
-        board_team = None if t == NO_TEAM else t
+        board_team = roster(data).team_of(rep)
     kw: dict[str, Any] = {"rep": rep, "team": team if rep is None else None, "period": p}
     return Overview(
         rep=rep,

@@ -155,6 +155,95 @@ class Period:
         }
 
 
+_WINDOW = re.compile(r"^(?:days?\s*)?(\d+)\s*(?:-|–|to|\.\.)\s*(\d+)(?:\s*days?)?$", re.IGNORECASE)
+_FIRST = re.compile(r"^first\s+(\d+)\s+days?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A tenure window: days ``start`` to ``end`` (inclusive) after EACH rep's own start date.
+
+    ``Window(0, 89)`` is "the first 90 days" of every hire, whatever their start date. Metrics
+    that only need a start and an end date accept a window wherever they accept a period.
+    """
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or self.end < self.start:
+            raise DealDataError(
+                f"invalid tenure window days {self.start}-{self.end}",
+                field="window",
+                hint="use 'days 0-90' (start >= 0, end >= start)",
+            )
+
+    @classmethod
+    def parse(cls, value: str | Window) -> Window:
+        """Parse ``days 0-90``, ``0-90``, ``days 91 to 180`` or ``first 90 days``."""
+        if isinstance(value, Window):
+            return value
+        text = str(value).strip()
+        m = _FIRST.match(text)
+        if m:
+            return cls(0, int(m.group(1)) - 1)
+        m = _WINDOW.match(text)
+        if m:
+            return cls(int(m.group(1)), int(m.group(2)))
+        raise DealDataError(
+            f"cannot read tenure window {text!r}",
+            field="window",
+            hint="use 'days 0-90' or 'first 90 days'",
+        )
+
+    @property
+    def label(self) -> str:
+        """``days 0-89``."""
+        return f"days {self.start}-{self.end}"
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def days(self) -> int:
+        """Number of days in the window."""
+        return self.end - self.start + 1
+
+    def dates_for(self, start_date: date) -> tuple[date, date]:
+        """First and last calendar day of the window for a rep who started on ``start_date``."""
+        return start_date + timedelta(days=self.start), start_date + timedelta(days=self.end)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the window as a JSON-ready dict."""
+        return {"label": self.label, "kind": "tenure", "start_day": self.start, "end_day": self.end}
+
+
+#: What a metric can be computed over: a calendar period or a tenure window.
+Scope = Period | Window
+
+
+def parse_scope(value: str | Period | Window) -> Period | Window:
+    """A calendar period (``2026-Q3``) or a tenure window (``days 0-90``) from a label."""
+    if isinstance(value, (Period, Window)):
+        return value
+    text = str(value).strip()
+    if text.lower().startswith(("day", "first")):
+        return Window.parse(text)
+    return Period.parse(text)
+
+
+def calendar_period(value: str | Period | Window, what: str) -> Period:
+    """``value`` as a calendar :class:`Period`; a tenure window is refused, naming ``what`` needs one."""
+    scope = parse_scope(value)
+    if isinstance(scope, Window):
+        raise DealDataError(
+            f"{what} needs a calendar period (e.g. 2026-Q3), not a tenure window ({scope.label})",
+            field="period",
+            hint="quotas and forecasts are set per calendar period",
+        )
+    return scope
+
+
 def period_of(value: Any, kind: str = "quarter") -> Period:
     """The period of ``kind`` (year/half/quarter/month) that contains a date."""
     kind = normalise_kind(kind)

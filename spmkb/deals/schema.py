@@ -11,15 +11,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-#: Open pipeline stages in order; a deal ends as won or lost (``status``).
-PIPELINE_STAGES: tuple[str, ...] = (
-    "prospecting",
-    "qualification",
-    "discovery",
-    "demo",
-    "proposal",
-    "negotiation",
-)
+from spmkb.config import DEFAULT_STAGES
+
+#: Open pipeline stages in order (the first six stages assets are tagged with); a deal ends
+#: as won or lost (``status``).
+PIPELINE_STAGES: tuple[str, ...] = DEFAULT_STAGES[: DEFAULT_STAGES.index("negotiation") + 1]
 WON = "won"
 LOST = "lost"
 OPEN = "open"

@@ -78,7 +78,7 @@ def winloss(
     frames = []
     for dim in dims:
         if dim == "size_band":
-            codes, labels = _band_codes(f.amount_na[m], bands)
+            codes, labels = _band_codes(f.amount[m], bands)
         elif dim in opps.columns:
             codes, uniq = pd.factorize(opps[dim][m])
             labels = np.array([*(str(u) for u in uniq), _NONE], dtype=object)

@@ -2,8 +2,9 @@
 
 :func:`new_review` checks everything cheap first (rep, period, standards, database) so a bad
 input fails before any notebook is written, then executes the template
-(``notebooks/templates/review.ipynb``) into a temporary file and moves it into place, so a
-failed run never leaves a half-written review. :func:`new_reviews` does the same for many
+(``spmkb/templates/review.ipynb``, or ``[reviews] template``) with
+:func:`spmkb.notebooks.run_notebook`, which writes a temporary file and moves it into place, so
+a failed run never leaves a half-written review. :func:`new_reviews` does the same for many
 reps: recommendations are computed once in this process (one model load for the batch) and
 passed to each notebook as JSON, and notebooks run in a small pool of worker processes
 (papermill starts one kernel per notebook).
@@ -12,18 +13,23 @@ passed to each notebook as JSON, and notebooks run in a small pool of worker pro
 from __future__ import annotations
 
 import json
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spmkb.config import Settings
 from spmkb.deals.periods import Period
 from spmkb.errors import ReviewError, SpmkbError
+from spmkb.notebooks import Template, packaged_template, run_notebook, shutdown_kernel
 from spmkb.reviews.store import ensure_review, open_db, slugify
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "notebooks" / "templates" / "review.ipynb"
+#: The packaged review template (``spmkb/templates/review.ipynb``).
+TEMPLATE = "review.ipynb"
+
+#: Seconds a review cell may run before the review fails (a lost kernel message otherwise hangs).
+CELL_TIMEOUT = 300
 
 
 @dataclass
@@ -56,26 +62,30 @@ class BatchResult:
         }
 
 
-def template_path(settings: Any) -> Path:
+def template_path(settings: Settings) -> Template:
     """The review template: ``[reviews] template`` in spmkb.toml, else the packaged one."""
-    custom = settings.table("reviews").get("template")
-    path = Path(custom) if custom else TEMPLATE
+    custom = settings.option("reviews", "template")
+    if custom is None:
+        return packaged_template(TEMPLATE)
+    path = Path(custom)
     if not path.is_file():
         raise ReviewError(
             "review template not found",
             path=path,
-            hint="set [reviews] template in spmkb.toml to an .ipynb with a 'parameters' cell",
+            field="reviews.template",
+            hint="set [reviews] template in spmkb.toml to an .ipynb with a 'parameters' cell "
+            "(relative to the spmkb.toml folder), or remove it to use the packaged template",
         )
     return path
 
 
-def output_path(settings: Any, rep: str, period: str, out_dir: Path | None = None) -> Path:
+def output_path(settings: Settings, rep: str, period: str, out_dir: Path | None = None) -> Path:
     """Where a rep's review notebook goes: ``<reviews_dir>/<period>/<rep-slug>.ipynb``."""
     return Path(out_dir or settings.reviews_dir) / str(period) / f"{slugify(rep)}.ipynb"
 
 
 def _parameters(
-    settings: Any, rep: str, period: str, recommendations: dict[str, Any] | None
+    settings: Settings, rep: str, period: str, recommendations: dict[str, Any] | None
 ) -> dict[str, Any]:
     deals = (
         Path(settings.deals).resolve() if settings.deals else Path(settings.deals_store).resolve()
@@ -88,72 +98,12 @@ def _parameters(
         "standards": str(Path(settings.standards).resolve()),
         "playbooks": str(Path(settings.playbooks).resolve()),
         "recommendations_json": json.dumps(recommendations) if recommendations is not None else "",
+        # the kernel reads the same spmkb.toml ([deals], [reviews] rubric...) wherever it runs
+        "config": str(settings.config_file.resolve()) if settings.config_file else "",
     }
 
 
-_KERNEL: Any = None  # this process's reusable kernel (see _kernel)
-
-
-def _kernel(cwd: str) -> Any:
-    """A kernel kept alive for this process, so a batch pays kernel start and imports once."""
-    global _KERNEL
-    if _KERNEL is None or not _KERNEL.is_alive():
-        from multiprocessing.util import Finalize
-
-        from jupyter_client.manager import KernelManager
-
-        _KERNEL = KernelManager(kernel_name="python3")
-        _KERNEL.start_kernel(cwd=cwd)
-        Finalize(_KERNEL, _KERNEL.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
-    return _KERNEL
-
-
-def shutdown_kernel() -> None:
-    """Stop this process's reusable kernel, if any."""
-    global _KERNEL
-    if _KERNEL is not None:
-        _KERNEL.shutdown_kernel(now=True)
-        _KERNEL = None
-
-
-def execute(
-    template: Path, out: Path, parameters: dict[str, Any], *, reuse_kernel: bool = False
-) -> Path:
-    """Run papermill on ``template`` into ``out`` atomically (temp file, then rename).
-
-    ``reuse_kernel`` runs it in this process's long-lived kernel (batch mode) instead of a
-    fresh kernel per notebook; the template sets every variable it uses in its parameters cell.
-    """
-    import papermill as pm
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.ipynb")
-    extra: dict[str, Any] = {"km": _kernel(str(out.parent.parent))} if reuse_kernel else {}
-    try:
-        pm.execute_notebook(
-            str(template),
-            str(tmp),
-            parameters=parameters,
-            progress_bar=False,
-            cwd=str(out.parent),
-            kernel_name="python3",
-            execution_timeout=300,  # a lost kernel message fails the review instead of hanging
-            **extra,
-        )
-    except Exception as exc:  # PapermillExecutionError carries the failing cell
-        tmp.unlink(missing_ok=True)
-        ename = getattr(exc, "ename", type(exc).__name__)
-        evalue = getattr(exc, "evalue", str(exc))
-        raise ReviewError(
-            f"review notebook failed: {ename}: {evalue}",
-            path=out,
-            hint="run the template by hand to see the failing cell",
-        ) from None
-    os.replace(tmp, out)
-    return out
-
-
-def _prepare(settings: Any, data: Any, period: str) -> tuple[Any, Any]:
+def _prepare(settings: Settings, data: Any, period: str) -> tuple[Any, Any]:
     """Validate standards and open the database before any notebook is written."""
     from spmkb.reviews.standards import load_standards
 
@@ -164,7 +114,7 @@ def _prepare(settings: Any, data: Any, period: str) -> tuple[Any, Any]:
 
 
 def recommendations_for(
-    settings: Any, data: Any, reps: list[str], period: str
+    settings: Settings, data: Any, reps: list[str], period: str
 ) -> tuple[dict[str, Any], str]:
     """Recommendations per rep for their focus stage, with one Searcher for the batch."""
     from spmkb.reviews.sections import focus_of, open_searcher, recommend_for_stage
@@ -187,7 +137,7 @@ def recommendations_for(
 
 
 def new_review(
-    settings: Any,
+    settings: Settings,
     rep: str,
     period: str,
     *,
@@ -209,18 +159,20 @@ def new_review(
 
 
 def _run_one(
-    args: tuple[str, str, str, dict[str, Any], bool],
+    args: tuple[str, Template, str, dict[str, Any], bool],
 ) -> tuple[str, str | None, str | None]:
     rep, template, out, params, reuse = args
+    # A reused kernel starts in the reviews folder (one kernel serves every period's folder).
+    cwd = Path(out).parent.parent if reuse else Path(out).parent
     try:
-        execute(Path(template), Path(out), params, reuse_kernel=reuse)
+        run_notebook(template, Path(out), params, timeout=CELL_TIMEOUT, cwd=cwd, reuse_kernel=reuse)
     except SpmkbError as err:
         return rep, None, str(err)
     return rep, out, None
 
 
 def new_reviews(
-    settings: Any,
+    settings: Settings,
     reps: list[str],
     period: str,
     *,
@@ -231,15 +183,16 @@ def new_reviews(
 ) -> BatchResult:
     """Generate reviews for ``reps``; errors are collected per rep, the rest still generated."""
     from spmkb.deals.store import load_deal_data
-    from spmkb.reviews.scorecard import find_rep, team_of
+    from spmkb.deals.roster import roster
 
     started = time.perf_counter()
     data = data if data is not None else load_deal_data(settings)
+    ros = roster(data)
     period = Period.parse(period).label
     result = BatchResult(period)
     names = []
     for rep in reps:
-        names.append(find_rep(data, rep))  # unknown rep: NotFoundError before anything runs
+        names.append(ros.find_name(rep))  # unknown rep: NotFoundError before anything runs
     _standards, conn = _prepare(settings, data, period)
     template = template_path(settings)
     recs: dict[str, Any] = {}
@@ -251,11 +204,11 @@ def new_reviews(
                 result.notes.append(note)
     reuse = len(names) > 1
     # Same-team reviews share team figures (cached in the kernel): keep them on one worker.
-    names = sorted(dict.fromkeys(names), key=lambda r: (str(team_of(data, r)), r))
+    names = sorted(dict.fromkeys(names), key=lambda r: (str(ros.team_of(r)), r))
     jobs = [
         (
             rep,
-            str(template),
+            template,
             str(output_path(settings, rep, period, out_dir)),
             _parameters(settings, rep, period, recs.get(rep)),
             reuse,
@@ -278,28 +231,6 @@ def new_reviews(
             result.errors[rep] = error
             continue
         result.paths[rep] = str(path)
-        ensure_review(conn, rep, period, team=team_of(data, rep), notebook=str(path))
+        ensure_review(conn, rep, period, team=ros.team_of(rep), notebook=str(path))
     result.seconds = time.perf_counter() - started
     return result
-
-
-def reps_for(data: Any, *, team: str | None = None) -> list[str]:
-    """Every rep with deals (or of ``team``; NotFoundError suggesting teams when unknown)."""
-    from spmkb.errors import NotFoundError, suggest
-    from spmkb.reviews.scorecard import team_reps
-
-    if team is not None:
-        teams = (
-            sorted({str(t) for t in data.reps["team"].dropna().unique()}) if len(data.reps) else []
-        )
-        match = {t.lower(): t for t in teams}.get(team.lower())
-        if match is None:
-            raise NotFoundError(
-                f"no team named {team!r} in the deal data",
-                field="team",
-                suggestions=suggest(team, teams),
-            )
-        team = match
-    reps = team_reps(data, team)
-    have = {str(x) for x in data.opportunities["rep"].dropna().unique()}
-    return [r for r in reps if r in have]

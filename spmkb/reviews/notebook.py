@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from spmkb.config import Settings
 from spmkb.errors import SpmkbError
 from spmkb.reviews import render
 
@@ -50,7 +51,7 @@ class ReviewContext:
 
     def __init__(
         self,
-        settings: Any,
+        settings: Settings,
         review: Any,
         rubric: Any,
         previous: tuple[str, list[dict[str, Any]]],
@@ -113,7 +114,7 @@ class ReviewContext:
 _DATA: dict[Any, Any] = {}
 
 
-def _cached_data(settings: Any, loader: Any) -> Any:
+def _cached_data(settings: Settings, loader: Any) -> Any:
     """Deal data, reused while its folder is unchanged (a batch kernel runs many reviews)."""
     folder = Path(settings.deals or settings.deals_store)
     stamp = (
@@ -137,8 +138,13 @@ def open_review(
     standards: str | None = None,
     playbooks: str | None = None,
     recommendations_json: str | None = None,
+    config: str | None = None,
 ) -> ReviewContext:
-    """Load everything for one review (what the template's first code cell calls)."""
+    """Load everything for one review (what the template's first code cell calls).
+
+    ``config`` is the spmkb.toml the generator used (its tables: deal mapping, rubric...);
+    empty = look for one from the kernel's working directory.
+    """
     from spmkb.config import load_settings
     from spmkb.deals.store import load_deal_data
     from spmkb.reviews.history import previous_goals
@@ -153,7 +159,8 @@ def open_review(
             "playbooks": playbooks or None,
             "standards": standards or None,
             "deals": data_dir or None,
-        }
+        },
+        config_file=config or None,
     )
     data = _cached_data(settings, load_deal_data)
     stds = load_standards(settings=settings)
@@ -202,7 +209,7 @@ class TeamContext:
 
     def data(self) -> JsonData:
         """Status and scores as JSON."""
-        from spmkb.reviews.scorecard import _records
+        from spmkb.deals.overview import records as _records
 
         return JsonData(
             {
@@ -229,7 +236,7 @@ def open_team(
     from spmkb.config import load_settings
     from spmkb.deals.periods import Period
     from spmkb.deals.store import load_deal_data
-    from spmkb.reviews.generate import reps_for
+    from spmkb.deals.roster import roster
     from spmkb.reviews.history import HISTORY_COLUMNS, list_reviews
     from spmkb.reviews.scorecard import team_scores
     from spmkb.reviews.standards import load_standards
@@ -240,7 +247,7 @@ def open_team(
     )
     data = _cached_data(settings, load_deal_data)
     label = Period.parse(period).label
-    reps = reps_for(data, team=team or None)
+    reps = roster(data).names(team=team or None, with_deals=True)
     if Path(settings.db_path).exists():
         reviews = list_reviews(
             open_db(settings.db_path, create=False), team=team or None, period=label, reps=reps

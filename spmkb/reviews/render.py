@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from spmkb.reviews.scorecard import LABELS
+from spmkb.deals.measures import MEASURES
 
 VERDICT = {"above": "▲ above", "met": "● met", "below": "▼ below", None: "— no verdict"}
 
@@ -66,7 +66,13 @@ def no_data(what: str) -> str:
 
 def render_header(review: Any) -> str:
     """Title, team, score and notes of a review."""
-    s = "—" if review.score is None else f"{review.score:.0%} of weighted standards met"
+    card = review.scorecard
+    judged = int(card["verdict"].notna().sum()) if len(card) else 0
+    s = (
+        "— (no standard could be judged)"
+        if review.score is None
+        else f"{review.score:.0%} of weighted standards met ({judged} of {len(card)} judged)"
+    )
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in review.notes)
     return _safe(
         f"<h2>{html.escape(review.rep)} — {html.escape(review.period)}</h2>"
@@ -85,15 +91,18 @@ def render_scorecard(card: pd.DataFrame) -> str:
         )
     rows = []
     for r in card.itertuples():
-        unit = LABELS[r.measure][1]
+        unit = MEASURES[r.measure].unit
         kind = r.standard_kind.replace("_", " ")
+        value = fmt(r.value, unit)
+        if r.measure == "avg_deal_size" and not _missing(r.median):
+            value += f" (median {fmt(r.median, unit)})"
         rows.append(
             [
                 html.escape(r.label),
-                fmt(r.value, unit),
+                value,
                 f"{fmt(r.standard, unit)} ({kind})",
                 VERDICT.get(r.verdict, "—"),
-                str(r.n),
+                f"{r.n} {html.escape(r.n_of)}",
                 html.escape(r.warning or ""),
             ]
         )
@@ -106,22 +115,19 @@ def render_trend(trend: pd.DataFrame) -> str:
     """The last four periods, one row per period."""
     if not len(trend) or not trend["closed"].any():
         return no_data("no closed deals in the last four periods")
-    measures = [c for c in trend.columns if c in LABELS]
+    measures = [c for c in trend.columns if c in MEASURES]
     rows = []
     for _, r in trend.iterrows():
         rows.append(
             [
                 html.escape(r["period"]),
                 str(r["closed"]),
-                *[fmt(r[c], LABELS[c][1]) for c in measures],
+                *[fmt(r[c], MEASURES[c].unit) for c in measures],
                 fmt(r.get("score"), "ratio"),
             ]
         )
-    return _safe(
-        _table(
-            ["Period", "Closed", *[LABELS[c][0] for c in measures], "Score"], rows, "spmkb-trend"
-        )
-    )
+    headers = ["Period", "Closed", *[MEASURES[c].label for c in measures], "Score"]
+    return _safe(_table(headers, rows, "spmkb-trend"))
 
 
 def render_funnel(funnel: pd.DataFrame, focus: dict[str, Any]) -> str:

@@ -1,11 +1,13 @@
 """A rep's scorecard against the review standards, and its trend over recent periods.
 
-Every figure comes from :mod:`spmkb.deals.metrics` (the same functions the dashboards and
-``spmkb report`` use), so a review never disagrees with them. This module only picks the
-rep's row, computes the standard (a target, or the team's median / top quartile of the same
-metric) and gives a verdict: ``above`` / ``met`` / ``below`` the standard in the direction
-that is better, ``met`` meaning within ``tolerance`` of it. No verdict is given when the rep
-closed fewer than ``min_closed_deals`` deals in the period or the figure is missing.
+Every figure comes from the measure registry (:mod:`spmkb.deals.measures`, the same functions
+the dashboards and ``spmkb report`` use), so a review never disagrees with them. This module
+only picks the rep's row, computes the standard (a target, or the team's median / top quartile
+of the same measure among reps with enough data) and gives a verdict: ``above`` / ``met`` /
+``below`` the standard in the direction that is better, ``met`` meaning within ``tolerance`` of
+it. No verdict is given when the measure's own n (closed deals for the win rate, won deals for
+deal size, deals resolved at the stage for a conversion …) is below its minimum: the value is
+shown with "not enough data (n = 2)".
 """
 
 from __future__ import annotations
@@ -16,102 +18,41 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spmkb.deals.measures import get_measure, per_rep
+from spmkb.deals.overview import records
 from spmkb.deals.periods import Period
+from spmkb.deals.roster import roster
 from spmkb.deals.schema import DealData
-from spmkb.errors import NotFoundError, suggest
 from spmkb.reviews.standards import Standard, Standards
 
-#: Measure -> human label and unit ("ratio", "money", "days", "count").
-LABELS: dict[str, tuple[str, str]] = {
-    "win_rate": ("Win rate", "ratio"),
-    "quota_attainment": ("Quota attainment", "ratio"),
-    "pipeline_coverage": ("Pipeline coverage", "times"),
-    "avg_deal_size": ("Average deal size", "money"),
-    "sales_cycle": ("Sales cycle (median days)", "days"),
-    "activity_volume": ("Activities", "count"),
-    "stage_conversion": ("Conversion", "ratio"),
-}
-COLUMNS = ["measure", "stage", "label", "value", "standard", "standard_kind", "direction", "weight",
-           "verdict", "n", "closed", "warning"]  # fmt: skip
-
-
-def find_rep(data: DealData, rep: str) -> str:
-    """The canonical name of ``rep`` (case-insensitive); NotFoundError suggesting close names."""
-    names = {str(x) for x in data.opportunities["rep"].dropna().unique()}
-    if len(data.reps):
-        names |= {str(x) for x in data.reps["rep"].dropna().unique()}
-    if rep in names:
-        return rep
-    lowered = {n.lower(): n for n in names}
-    if str(rep).lower() in lowered:
-        return lowered[str(rep).lower()]
-    raise NotFoundError(
-        f"no rep named {rep!r} in the deal data",
-        field="rep",
-        suggestions=suggest(str(rep), sorted(names)),
-    )
-
-
-def team_of(data: DealData, rep: str) -> str | None:
-    """The rep's team from the reps table (None when the data has no teams)."""
-    if not len(data.reps):
-        return None
-    match = data.reps[data.reps["rep"].astype(str) == rep]
-    return str(match["team"].iloc[0]) if len(match) else None
-
-
-def team_reps(data: DealData, team: str | None) -> list[str]:
-    """Reps of ``team`` (every rep with deals when ``team`` is None), sorted."""
-    if team is None or not len(data.reps):
-        return sorted(set(data.opportunities["rep"].dropna().astype(str)))
-    return sorted(set(data.reps.loc[data.reps["team"].astype(str) == team, "rep"].astype(str)))
+COLUMNS = ["measure", "stage", "label", "unit", "value", "median", "standard", "standard_kind",
+           "direction", "weight", "verdict", "n", "n_of", "min_n", "closed", "warning"]  # fmt: skip
 
 
 def coverage_period(data: DealData, period: Period) -> Period:
     """The period whose pipeline coverage a review reports: the review period while it is
     still running at the data's latest date, else the following period."""
-    from spmkb.deals._frame import data_today
-
-    try:
-        today = data_today(data)
-    except Exception:  # no dates at all: keep the review period
-        return period
-    return period if period.end >= today else period.next()
+    return period if _running(data, period) else period.next()
 
 
 def _running(data: DealData, period: Period) -> bool:
     """Whether ``period`` has not ended at the data's latest date."""
     from spmkb.deals._frame import data_today
+    from spmkb.errors import DealDataError
 
     try:
         return period.end >= data_today(data)
-    except Exception:  # no dates at all
+    except DealDataError:  # no dates at all
         return False
-
-
-def _frame(df: pd.DataFrame, value: str, reps: list[str]) -> pd.DataFrame:
-    """Index a per-rep metric frame by rep: columns value, n (reps of the team only)."""
-    if df is None or not len(df):
-        return pd.DataFrame({"value": pd.Series(dtype=float), "n": pd.Series(dtype=int)})
-    out = pd.DataFrame(
-        {"value": df[value].astype(float).to_numpy(), "n": df["n"].astype(int).to_numpy()},
-        index=df["rep"].astype(str).to_numpy(),
-    )
-    return out[out.index.isin(reps)]
 
 
 _TEAM_CACHE: dict[Any, tuple[Any, pd.DataFrame]] = {}
 
 
 def team_values(
-    data: DealData,
-    measure: str,
-    team: str | None,
-    period: Period,
-    stage: str | None = None,
-    cache: dict[Any, Any] | None = None,
+    data: DealData, measure: str, team: str | None, period: Period, stage: str | None = None
 ) -> pd.DataFrame:
-    """Per-rep values of one measure for the team and period (index rep; columns value, n).
+    """Per-rep values of one measure for the team and period (index rep; columns value, n, …).
 
     Results are kept per deal data object, so a kernel generating several reviews of one team
     computes each team figure once.
@@ -120,87 +61,21 @@ def team_values(
     hit = _TEAM_CACHE.get(key)
     if hit is not None and hit[0] is data.opportunities:
         return hit[1]
-    out = _team_values(data, measure, team, period, stage, cache)
+    scope = period
+    if measure == "pipeline_coverage":
+        scope = coverage_period(data, period)
+        if not _running(data, scope):  # open pipeline of a finished period is not known any more
+            out = pd.DataFrame({"value": pd.Series(dtype=float), "n": pd.Series(dtype=int)})
+            _TEAM_CACHE[key] = (data.opportunities, out)
+            return out
+    out = per_rep(data, measure, team=team, period=scope, stage=stage)
+    members = set(roster(data).names(team=team)) if team else None
+    if members is not None:
+        out = out[out.index.isin(members)]
     if len(_TEAM_CACHE) > 2000:
         _TEAM_CACHE.clear()
     _TEAM_CACHE[key] = (data.opportunities, out)
     return out
-
-
-def _team_values(
-    data: DealData,
-    measure: str,
-    team: str | None,
-    period: Period,
-    stage: str | None,
-    cache: dict[Any, Any] | None,
-) -> pd.DataFrame:
-    from spmkb.deals import metrics as m
-
-    reps = team_reps(data, team)
-    p = period.label
-    if measure == "win_rate":
-        return _frame(m.win_rate(data, team=team, period=p, by="rep"), "win_rate", reps)
-    if measure == "quota_attainment":
-        return _frame(m.attainment(data, team=team, period=p), "attainment", reps)
-    if measure == "pipeline_coverage":
-        cp = coverage_period(data, period)
-        if not _running(data, cp):  # open pipeline of a finished period is not known any more
-            return _frame(pd.DataFrame(), "coverage", reps)
-        return _frame(
-            m.pipeline_coverage(data, team=team, period=cp.label, by="rep"), "coverage", reps
-        )
-    if measure == "avg_deal_size":
-        return _frame(m.deal_size(data, team=team, period=p, by="rep"), "average", reps)
-    if measure == "sales_cycle":
-        return _frame(m.sales_cycle(data, team=team, period=p, by="rep"), "median_days", reps)
-    if measure == "activity_volume":
-        return _frame(_activity(data, team, p), "activities", reps)
-    if measure == "stage_conversion":
-        cache = {} if cache is None else cache
-        key = ("stage_conversion", team, p)
-        if key not in cache:  # one metrics call per rep, reused for every stage
-            frames = []
-            for r in reps:
-                try:
-                    sc = m.stage_conversion(data, rep=r, period=p)
-                except NotFoundError:  # listed in the reps table but without deals
-                    continue
-                frames.append(sc[sc["scope"] == "rep"].assign(rep=r))
-            cache[key] = (
-                pd.concat(frames, ignore_index=True)
-                if frames
-                else pd.DataFrame(columns=["rep", "stage", "conversion", "n"])
-            )
-        table = cache[key]
-        return _frame(table[table["stage"] == stage], "conversion", reps)
-    raise ValueError(f"unknown measure {measure!r}")
-
-
-def _activity(data: DealData, team: str | None, period: str) -> pd.DataFrame:
-    """Activities per rep in the period, from the deals layer's activity metric."""
-    from spmkb.deals import metrics as m
-
-    fn = getattr(m, "activity_volume", None)
-    if fn is not None:
-        out = fn(data, team=team, period=period, by="rep")
-        col = "activities" if "activities" in out.columns else "count"
-        return out.rename(columns={col: "activities"})
-    # Fallback while the deals layer has no activity metric: count rows of the activities table.
-    acts = data.activities
-    p = Period.parse(period)
-    if not len(acts):
-        return pd.DataFrame({"rep": [], "activities": [], "n": []})
-    when = pd.to_datetime(acts["date"], errors="coerce")
-    inside = acts[(when >= pd.Timestamp(p.start)) & (when <= pd.Timestamp(p.end))]
-    counts = inside.groupby(inside["rep"].astype(str)).size()
-    return pd.DataFrame(
-        {
-            "rep": counts.index,
-            "activities": counts.to_numpy(dtype=float),
-            "n": counts.to_numpy(dtype=int),
-        }
-    )
 
 
 def reference(values: pd.Series, std: Standard) -> float:
@@ -230,67 +105,85 @@ def verdict(value: float, standard: float, direction: str, tolerance: float) -> 
     return "met"
 
 
-def _closed(data: DealData, team: str | None, period: Period) -> pd.Series:
-    from spmkb.deals import metrics as m
+def min_n_for(std: Standard, standards: Standards) -> int:
+    """The n a verdict on ``std`` needs: its own ``min_n``, else the file's default for
+    measures resting on deals (``min_closed_deals``), else the measure's own minimum."""
+    if std.min_n is not None:
+        return std.min_n
+    measure = get_measure(std.measure)
+    return standards.min_closed_deals if measure.min_n > 1 else measure.min_n
 
-    wr = m.win_rate(data, team=team, period=period.label, by="rep")
-    return wr.set_index(wr["rep"].astype(str))["n"].astype(int)
+
+def _part_of(data: DealData, rep: str, p: Period) -> str | None:
+    """Why ``rep`` worked only part of ``p`` (started or left inside it), else None."""
+    who = roster(data).find(rep)
+    if who.start_date is not None and who.start_date > p.start:
+        return f"started {who.start_date.isoformat()}"
+    if who.end_date is not None and who.end_date < p.end:
+        return f"left {who.end_date.isoformat()}"
+    return None
+
+
+def _row(
+    data: DealData, rep: str, team: str | None, p: Period, std: Standard, standards: Standards
+) -> dict[str, Any]:
+    """One scorecard row: the rep's value and n, the standard and the verdict (or why not)."""
+    measure = get_measure(std.measure)
+    partial = _part_of(data, rep, p) if measure.volume else None
+    vals = team_values(data, std.measure, team, p, std.stage)
+    need = min_n_for(std, standards)
+    has = rep in vals.index
+    value = float(vals.at[rep, "value"]) if has else math.nan
+    n = int(vals.at[rep, "n"]) if has else 0
+    median = float(vals.at[rep, "median"]) if has and "median" in vals else math.nan
+    peers = vals.loc[vals["n"] >= need, "value"] if len(vals) else pd.Series(dtype=float)
+    if peers.dropna().shape[0] < 3:  # too few peers with enough data: use the whole team
+        peers = vals["value"] if len(vals) else peers
+    standard = reference(peers, std)
+    v, warning = None, ""
+    if not np.isfinite(value):
+        if std.measure == "pipeline_coverage":
+            warning = "pipeline coverage is known only for a period still running at the data's last date"
+        elif measure.per_stage and n > 0:
+            warning = "not in this data: no stage history, so this conversion cannot be measured"
+        elif std.measure == "quota_attainment" and n > 0:
+            warning = "no quota for this period"
+        else:
+            warning = "no data for this measure in the period"
+    elif n < need:
+        warning = f"not enough data (n = {n} {measure.n_of}, needs {need}): no verdict"
+    elif partial:
+        warning = f"active only part of {p.label} ({partial}): no verdict on a volume"
+    else:
+        v = verdict(value, standard, std.direction, standards.tolerance)
+        if v is None:
+            warning = "no standard: the team has no data for this measure"
+    label = measure.label_for(std.stage)
+    if std.measure == "pipeline_coverage" and coverage_period(data, p) != p:
+        label += f" (for {coverage_period(data, p).label})"
+    return {
+        "measure": std.measure, "stage": std.stage, "label": label, "unit": measure.unit,
+        "value": value, "median": median, "standard": standard, "standard_kind": std.kind,
+        "direction": std.direction, "weight": std.weight, "verdict": v, "n": n,
+        "n_of": measure.n_of, "min_n": need, "warning": warning,
+    }  # fmt: skip
 
 
 def scorecard(data: DealData, rep: str, period: str | Period, standards: Standards) -> pd.DataFrame:
-    """One row per standard: the rep's value, the standard, verdict, sample size and warning."""
-    rep = find_rep(data, rep)
+    """One row per standard: the rep's value, the standard, verdict, its own n and a warning."""
+    ros = roster(data)
+    rep = ros.find_name(rep)
     p = Period.parse(period)
-    team = team_of(data, rep)
-    closed_by_rep = _closed(data, team, p)
-    closed = int(closed_by_rep.get(rep, 0))
-    eligible = closed_by_rep[closed_by_rep >= standards.min_closed_deals].index
-    rows = []
-    cache: dict[Any, Any] = {}
-    for std in standards.standards:
-        vals = team_values(data, std.measure, team, p, std.stage, cache)
-        value = float(vals["value"].get(rep, math.nan)) if len(vals) else math.nan
-        n = int(vals["n"].get(rep, 0)) if len(vals) else 0
-        ref_vals = vals.loc[vals.index.isin(eligible), "value"]
-        if ref_vals.dropna().shape[0] < 3:  # too few experienced peers: use the whole team
-            ref_vals = vals["value"]
-        standard = reference(ref_vals, std)
-        warnings = []
-        if closed < standards.min_closed_deals:
-            warnings.append(
-                f"too few closed deals ({closed} < {standards.min_closed_deals}): no verdict"
-            )
-            v = None
-        elif not np.isfinite(value):
-            warnings.append(
-                "pipeline coverage is known only for a period still running at the data's last date"
-                if std.measure == "pipeline_coverage"
-                else "no data for this measure in the period"
-            )
-            v = None
-        else:
-            v = verdict(value, standard, std.direction, standards.tolerance)
-            if v is None:
-                warnings.append("no standard: the team has no data for this measure")
-        label = LABELS[std.measure][0] + (f" {std.stage} → next" if std.stage else "")
-        if std.measure == "pipeline_coverage" and coverage_period(data, p) != p:
-            label += f" (for {coverage_period(data, p).label})"
-        rows.append({
-            "measure": std.measure, "stage": std.stage, "label": label, "value": value,
-            "standard": standard, "standard_kind": std.kind, "direction": std.direction,
-            "weight": std.weight, "verdict": v, "n": n, "closed": closed, "warning": "; ".join(warnings),
-        })  # fmt: skip
+    team = ros.team_of(rep)
+    closed = int(team_values(data, "win_rate", team, p)["n"].get(rep, 0))
+    rows = [{**_row(data, rep, team, p, std, standards), "closed": closed} for std in standards.standards]
     out = pd.DataFrame(rows, columns=COLUMNS)
-    out["stage"] = pd.Series([r["stage"] for r in rows], dtype=object)
-    out["verdict"] = pd.Series([r["verdict"] for r in rows], dtype=object)
+    for col in ("stage", "verdict"):
+        out[col] = pd.Series([r[col] for r in rows], dtype=object)
     out.attrs.update(
-        {
-            "rep": rep,
-            "team": team,
-            "period": p.label,
-            "coverage_period": coverage_period(data, p).label,
-        }
-    )
+        {"rep": rep, "team": team, "period": p.label,
+         "coverage_period": coverage_period(data, p).label}
+    )  # fmt: skip
     return out
 
 
@@ -314,62 +207,44 @@ def trend(
 ) -> pd.DataFrame:
     """The rep's figures for the ``n`` periods ending with ``period`` (oldest first), one row each.
 
-    Stage conversions are left out; ``current`` (the scorecard of ``period``) is reused if given.
+    Each row's ``score`` is :func:`score` of that period's full scorecard (stage conversions
+    included), so the current period's row equals the review's header score; the row shows the
+    measures without a stage. ``current`` (the scorecard of ``period``) is reused if given.
     """
     from spmkb.deals.periods import last_n
 
-    rep = find_rep(data, rep)
-    measures = [s for s in standards.standards if s.stage is None]
-    only = Standards(measures, standards.min_closed_deals, standards.tolerance)
+    rep = roster(data).find_name(rep)
     rows = []
     periods = last_n(period, n)
     for p in periods:
-        if current is not None and p == periods[-1]:
-            card = current[current["stage"].isna()]
-        else:
-            card = scorecard(data, rep, p, only)
+        full = (
+            current
+            if current is not None and p == periods[-1]
+            else scorecard(data, rep, p, standards)
+        )
+        card = full[full["stage"].isna()]
         row: dict[str, Any] = {
             "period": p.label,
-            "closed": int(card["closed"].iloc[0]) if len(card) else 0,
+            "closed": int(full["closed"].iloc[0]) if len(full) else 0,
         }
         for _, r in card.iterrows():
             row[r["measure"]] = r["value"]
-        row["score"] = score(card)
+        row["score"] = score(full)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def scorecard_records(card: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready rows of a scorecard (NaN -> None)."""
-    return _records(card)
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in df.to_dict(orient="records"):
-        clean = {}
-        for k, v in rec.items():
-            if hasattr(v, "item"):
-                v = v.item()
-            if isinstance(v, float) and not math.isfinite(v):
-                v = None
-            if v is pd.NA or v is pd.NaT:
-                v = None
-            if hasattr(v, "isoformat"):
-                v = v.isoformat()
-            clean[str(k)] = v
-        out.append(clean)
-    return out
+    return records(card)
 
 
 def team_scores(
     data: DealData, team: str | None, period: str | Period, standards: Standards
 ) -> pd.DataFrame:
     """One row per rep of ``team``: closed deals, scorecard score and verdict counts."""
-    from spmkb.reviews.generate import reps_for
-
     rows = []
-    for rep in reps_for(data, team=team):
+    for rep in roster(data).names(team=team, with_deals=True):
         card = scorecard(data, rep, period, standards)
         counts = card["verdict"].value_counts()
         rows.append(

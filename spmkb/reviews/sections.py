@@ -17,7 +17,9 @@ import pandas as pd
 
 from spmkb.deals.periods import Period
 from spmkb.deals.schema import DealData
-from spmkb.reviews.scorecard import _records, find_rep, score, scorecard, team_of, trend
+from spmkb.deals.overview import records as _records
+from spmkb.deals.roster import roster
+from spmkb.reviews.scorecard import score, scorecard, trend
 from spmkb.reviews.standards import Standards
 
 
@@ -224,9 +226,10 @@ def build_review(
     """Compute every section of a rep's review for ``period``."""
     from spmkb.deals import metrics as m
 
-    rep = find_rep(data, rep)
+    ros = roster(data)
+    rep = ros.find_name(rep)
     p = Period.parse(period)
-    team = team_of(data, rep)
+    team = ros.team_of(rep)
     card = scorecard(data, rep, p, standards)
     o = data.opportunities
     close = pd.to_datetime(o["close_date"], errors="coerce")
@@ -243,7 +246,7 @@ def build_review(
     elif closed < standards.min_closed_deals:
         notes.append(
             f"{rep} closed {closed} deal(s) in {p.label}, fewer than {standards.min_closed_deals}: "
-            "figures are shown with their sample size but without verdicts"
+            "figures are shown with their sample size, without verdicts where a measure's n is too small"
         )
     focus = (
         focus_of(data, rep, p) if deals else {"stage": None, "flagged": False, "reason": "no data"}

@@ -9,30 +9,28 @@ file. See ``docs/reviews.md`` for the format.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from spmkb.deals.measures import MEASURES
 from spmkb.errors import Problem, ReviewError, suggest
 
-#: Measures a standard can be set for, with a one-line description and default direction.
-MEASURES: dict[str, tuple[str, str]] = {
-    "win_rate": ("Won deals / closed deals in the period.", "higher"),
-    "quota_attainment": ("Won amount / quota for the period.", "higher"),
-    "pipeline_coverage": ("Open pipeline / remaining quota.", "higher"),
-    "avg_deal_size": ("Mean amount of won deals.", "higher"),
-    "sales_cycle": ("Median days from created to close for won deals.", "lower"),
-    "activity_volume": ("Activities logged in the period.", "higher"),
-    "stage_conversion": (
-        "Share of deals reaching a stage that move past it (per stage).",
-        "higher",
-    ),
-}
+#: Measures a review scores when there is no standards.yml.
+DEFAULT_MEASURES: tuple[str, ...] = (
+    "win_rate",
+    "quota_attainment",
+    "pipeline_coverage",
+    "avg_deal_size",
+    "sales_cycle",
+    "activity_volume",
+    "stage_conversion",
+)
 KINDS: tuple[str, ...] = ("absolute", "team_median", "top_quartile")
 DIRECTIONS: tuple[str, ...] = ("higher", "lower")
-_MEASURE_KEYS = ("standard", "target", "direction", "weight", "stages")
+_MEASURE_KEYS = ("standard", "target", "direction", "weight", "min_n", "stages")
 _TOP_KEYS = ("min_closed_deals", "tolerance", "measures")
 
 
@@ -46,6 +44,7 @@ class Standard:
     direction: str = "higher"
     weight: float = 1.0
     stage: str | None = None
+    min_n: int | None = None
 
     @property
     def label(self) -> str:
@@ -54,14 +53,7 @@ class Standard:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the standard as a JSON-ready dict."""
-        return {
-            "measure": self.measure,
-            "stage": self.stage,
-            "kind": self.kind,
-            "target": self.target,
-            "direction": self.direction,
-            "weight": self.weight,
-        }
+        return asdict(self)
 
 
 @dataclass
@@ -153,7 +145,7 @@ def _one(
     base = {
         k: v
         for k, v in (inherit or {}).items()
-        if k in ("standard", "target", "direction", "weight")
+        if k in ("standard", "target", "direction", "weight", "min_n")
     }
     merged = {**base, **{k: v for k, v in spec.items() if not k.startswith("__")}}
     ok = True
@@ -166,7 +158,7 @@ def _one(
             f"{prefix}standard",
         )
         ok = False
-    direction = merged.get("direction", MEASURES[name][1])
+    direction = merged.get("direction", MEASURES[name].direction)
     if direction in ("higher-is-better", "lower-is-better"):
         direction = direction.split("-")[0]
     if direction not in DIRECTIONS:
@@ -200,6 +192,10 @@ def _one(
         elif _number(target) is None:
             chk.add(f"target must be a number, got {target!r}", spec, "target", f"{prefix}target")
             ok = False
+    min_n = merged.get("min_n")
+    if min_n is not None and (isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1):
+        chk.add(f"min_n must be a whole number >= 1, got {min_n!r}", spec, "min_n", f"{prefix}min_n")
+        ok = False
     if not ok:
         return None
     return Standard(
@@ -209,6 +205,7 @@ def _one(
         direction,
         float(weight or 0.0),
         stage,
+        min_n,
     )
 
 
@@ -292,16 +289,15 @@ def check_standards(
             continue
         if not isinstance(spec, dict):
             chk.add(
-                "must be a mapping (standard, target, direction, weight)",
+                "must be a mapping (standard, target, direction, weight, min_n)",
                 measures,
                 name,
                 f"measures.{name}",
             )
             continue
-        chk.unknown_keys(
-            spec, _MEASURE_KEYS if name == "stage_conversion" else _MEASURE_KEYS[:4], prefix
-        )
-        if name != "stage_conversion":
+        staged = MEASURES[name].per_stage
+        chk.unknown_keys(spec, _MEASURE_KEYS if staged else _MEASURE_KEYS[:-1], prefix)
+        if not staged:
             std = _one(chk, name, spec, prefix, None)
             if std:
                 result.standards.append(std)
@@ -384,8 +380,9 @@ def default_standards() -> Standards:
     from spmkb.deals.schema import PIPELINE_STAGES
 
     out = Standards(path=None)
-    for name, (_desc, direction) in MEASURES.items():
-        if name == "stage_conversion":
+    for name in DEFAULT_MEASURES:
+        direction = MEASURES[name].direction
+        if MEASURES[name].per_stage:
             out.standards += [
                 Standard(name, "team_median", None, direction, 1.0, st) for st in PIPELINE_STAGES
             ]

@@ -16,16 +16,17 @@ at the previous version because the insert and the ``reviews`` update commit tog
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from spmkb import storage
+from spmkb.deals.roster import rep_key
 from spmkb.errors import ConflictError, NotFoundError, ReviewError
 
 STATUSES: tuple[str, ...] = ("draft", "submitted", "acknowledged")
@@ -71,15 +72,38 @@ BEGIN SELECT RAISE(ABORT, 'review versions are append-only'); END;
 
 
 def slugify(name: str) -> str:
-    """File-safe slug of a rep name: ``"Anna O'Neil"`` -> ``anna-o-neil``."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug or "rep"
+    """A readable file name for a rep that never merges two people.
+
+    Letters of every script are kept (``"李雷"`` -> ``李雷``, ``"José García"`` ->
+    ``josé-garcía``); other characters become ``-``. When that drops more than spaces and case
+    (``"Anna O'Neil"``), a short hash of the full name is appended, so ``Anna O Neil`` and
+    ``Anna O'Neil`` get different files.
+    """
+    key = rep_key(name)
+    slug = re.sub(r"[^\w]+|_", "-", key.casefold()).strip("-")
+    if not slug:
+        slug = "rep"
+    if slug.replace("-", " ") != key.casefold():
+        digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:6]
+        slug = f"{slug}-{digest}"
+    return slug
 
 
 def review_id(rep: str, period: Any) -> str:
-    """The id of a rep's review for a period: ``2026-Q3/anna-o-neil``."""
-    return f"{period}/{slugify(rep)}"
+    """The id given to a NEW review of ``rep`` for ``period``: ``2026-Q3/Anna O'Neil``.
+
+    Reviews are found by (rep, period) — see :func:`find_review_id` — so reviews saved under
+    the ids of earlier versions (``2026-Q3/anna-o-neil``) keep working, versions and all.
+    """
+    return f"{period}/{rep_key(rep)}"
+
+
+def find_review_id(conn: sqlite3.Connection, rep: str, period: Any) -> str:
+    """The id of the stored review of ``rep`` for ``period``, or the id a new one gets."""
+    row = conn.execute(
+        "SELECT review_id FROM reviews WHERE rep = ? AND period = ?", (rep_key(rep), str(period))
+    ).fetchone()
+    return row["review_id"] if row else review_id(rep, period)
 
 
 @dataclass
@@ -97,16 +121,7 @@ class ReviewVersion:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the version as a JSON-ready dict."""
-        return {
-            "review_id": self.review_id,
-            "rep": self.rep,
-            "period": self.period,
-            "version": self.version,
-            "author": self.author,
-            "saved_at": self.saved_at,
-            "status": self.status,
-            "payload": self.payload,
-        }
+        return asdict(self)
 
 
 def open_db(db_path: Path | str, *, create: bool = True) -> sqlite3.Connection:
@@ -223,7 +238,8 @@ def ensure_review(
     notebook: str | None = None,
 ) -> str:
     """Create (or update the team/notebook of) the review row for ``rep`` and ``period``."""
-    rid = review_id(rep, period)
+    rep = rep_key(rep)
+    rid = find_review_id(conn, rep, period)
     with storage.transaction(conn):
         conn.execute(
             "INSERT INTO reviews (review_id, rep, period, team, notebook, created_at) "
@@ -257,7 +273,8 @@ _SELECT = (
 def latest(conn: sqlite3.Connection, rep: str, period: Any) -> ReviewVersion | None:
     """The latest saved version of a review, or ``None`` when it was never saved."""
     row = conn.execute(
-        _SELECT + "WHERE v.review_id = ? ORDER BY v.version DESC LIMIT 1", (review_id(rep, period),)
+        _SELECT + "WHERE v.review_id = ? ORDER BY v.version DESC LIMIT 1",
+        (find_review_id(conn, rep, period),),
     ).fetchone()
     return _version_from_row(row) if row else None
 
@@ -265,18 +282,17 @@ def latest(conn: sqlite3.Connection, rep: str, period: Any) -> ReviewVersion | N
 def versions(conn: sqlite3.Connection, rep: str, period: Any) -> list[ReviewVersion]:
     """Every saved version of a review, oldest first."""
     rows = conn.execute(
-        _SELECT + "WHERE v.review_id = ? ORDER BY v.version", (review_id(rep, period),)
+        _SELECT + "WHERE v.review_id = ? ORDER BY v.version", (find_review_id(conn, rep, period),)
     ).fetchall()
     return [_version_from_row(r) for r in rows]
 
 
 def get_version(conn: sqlite3.Connection, rep: str, period: Any, version: int) -> ReviewVersion:
     """One saved version; NotFoundError when it does not exist."""
-    row = conn.execute(
-        _SELECT + "WHERE v.review_id = ? AND v.version = ?", (review_id(rep, period), version)
-    ).fetchone()
+    rid = find_review_id(conn, rep, period)
+    row = conn.execute(_SELECT + "WHERE v.review_id = ? AND v.version = ?", (rid, version)).fetchone()
     if row is None:
-        raise NotFoundError(f"review {review_id(rep, period)} has no version {version}")
+        raise NotFoundError(f"review {rid} has no version {version}")
     return _version_from_row(row)
 
 
@@ -303,9 +319,10 @@ def save_review(
             "author is required", field="author", hint="enter your name before saving"
         )
     clean = validate_payload(payload, competencies, status)
-    rid = review_id(rep, period)
+    rep = rep_key(rep)
     now = _now()
     with storage.transaction(conn):
+        rid = find_review_id(conn, rep, period)  # inside the write lock: no race on a new id
         row = conn.execute(
             "SELECT version, status FROM reviews WHERE review_id = ?", (rid,)
         ).fetchone()

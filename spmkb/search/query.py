@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -110,6 +111,18 @@ def freshness_of(meta: dict[str, Any], aging_fraction: float, today: date | None
     return Asset.freshness(probe, today, aging_fraction)  # type: ignore[arg-type]
 
 
+#: The most assets one search returns.
+MAX_K = 1000
+
+
+def clean_query(query: str | None) -> str:
+    """A query any component can handle: bytes that are not UTF-8 (a terminal in Latin-1
+    passing ``\xff``) become U+FFFD, control characters spaces; stripped."""
+    text = str(query or "").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    return text.strip()
+
+
 class Searcher:
     """Search one index: hybrid/semantic/lexical queries, facets, similar assets."""
 
@@ -148,7 +161,7 @@ class Searcher:
                 f"but the configured model is {want['model']!r}",
                 hint="run `spmkb index` to rebuild it with the configured model",
             )
-        self._version = signature.get("updated")
+        self._version = (self.store.physical, signature.get("updated"))
         ids, docs, metas = self.store.all_records()
         self.ids = ids
         self.docs = docs
@@ -179,8 +192,13 @@ class Searcher:
             return
         with self._lock:
             self._checked = now
-            self.store._collection = None  # re-read the collection metadata
-            if force or self.store.signature().get("updated") != self._version:
+            self.store._collection = None  # re-read the pointer and the collection metadata
+            version = (self.store.physical if self.store.get() is not None else None,
+                       self.store.signature().get("updated"))  # fmt: skip
+            if force or version != self._version:
+                # Both halves reload together: the records (lexical side) and, through a new
+                # client, the vectors another process wrote (semantic side).
+                self.store.reopen()
                 self._load()
 
     @property
@@ -253,7 +271,7 @@ class Searcher:
         mode: str = "hybrid",
     ) -> SearchResult:
         """Top ``k`` assets for ``query``, best section as snippet; filters match tags."""
-        text = (query or "").strip()
+        text = clean_query(query)
         if not text:
             raise SearchError(
                 "the search query is empty",
@@ -265,8 +283,12 @@ class Searcher:
                 f"unknown search mode '{mode}'",
                 hint=(f"did you mean '{close[0]}'? " if close else "") + "use " + ", ".join(MODES),
             )
-        if k < 1:
-            raise SearchError(f"k must be 1 or more, got {k}", field="k")
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise SearchError(
+                f"k must be a whole number from 1 to {MAX_K}, got {k!r}",
+                field="k",
+                hint="ask for fewer results; a page shows 10",
+            )
         self.refresh()
         if mode != "lexical":
             self.embedder  # noqa: B018 - load the model before the clock starts

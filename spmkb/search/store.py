@@ -6,15 +6,27 @@ is down gives a clear :class:`StoreError` instead of a hang). Chroma's default e
 function is never used: every write and query passes embeddings.
 
 The collection metadata records the embedding model, its dimension and the chunking
-signature; :meth:`Store.collection` reports a mismatch so sync can rebuild.
+signature; sync compares it with the settings and rebuilds on a mismatch.
+
+Rebuilds never empty the index. The logical collection ``<name>`` is served by a physical
+collection named in the metadata of a small pointer collection ``<name>-ptr``
+(``{"active": "<name>-g<id>"}``). A rebuild fills a NEW physical collection and switches the
+pointer (one metadata write) only when it is complete; the old one is then deleted. A process
+killed during a rebuild leaves the old index serving; its half-built collection is an orphan
+that the next index run deletes (:meth:`Store.remove_orphans`). An index written by an older
+spmkb (a plain ``<name>`` collection, no pointer) keeps serving until its first rebuild.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +34,8 @@ from spmkb.config import Settings
 from spmkb.errors import StoreError
 
 HEARTBEAT_TIMEOUT = 3.0  # seconds per heartbeat attempt
+REQUEST_TIMEOUT = 30.0  # seconds for any one request to a Chroma server (none by default)
+ORPHAN_AGE = 6 * 3600  # a half-built collection of another host is removed after this long
 _CLIENTS: dict[str, Any] = {}
 
 
@@ -95,6 +109,7 @@ def open_client(settings: Settings) -> Any:
             client = chromadb.HttpClient(
                 host=address.host, port=address.port, ssl=address.ssl, settings=_chroma_settings()
             )
+            _set_timeout(client, REQUEST_TIMEOUT)
         except Exception as exc:
             raise StoreError(f"cannot connect to Chroma at {address.url}: {exc}") from exc
     else:
@@ -117,6 +132,44 @@ def open_client(settings: Settings) -> Any:
     return client
 
 
+def _set_timeout(client: Any, seconds: float) -> None:
+    """Give every request of an HttpClient a timeout (chromadb 1.5 creates its httpx session
+    with ``timeout=None``, so a frozen server would block a caller forever)."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:
+        session.timeout = httpx.Timeout(seconds, connect=HEARTBEAT_TIMEOUT)
+
+
+def reopen_client(settings: Settings) -> Any:
+    """A fresh embedded client that reads the index from disk again.
+
+    Chroma's embedded client keeps each collection's vector index in memory: writes by another
+    process (an ``spmkb index`` while a notebook searches) reach the record count but not the
+    vectors it queries. A new client system re-reads both. Server clients are returned as is.
+    """
+    if settings.chroma_url:
+        return open_client(settings)
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    key = "path:" + str(settings.chroma_path.resolve())
+    old = _CLIENTS.pop(key, None)
+    if old is not None:
+        SharedSystemClient._identifier_to_system.pop(getattr(old, "_identifier", None), None)
+    return open_client(settings)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def where_clause(filters: dict[str, Any]) -> dict[str, Any] | None:
     """Build a Chroma ``where`` from filters: list fields match by membership, ``type`` exactly."""
     terms: list[dict[str, Any]] = []
@@ -137,56 +190,150 @@ def where_clause(filters: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class Store:
-    """One Chroma collection of sections, with the index signature in its metadata."""
+    """One logical collection of sections (served by a physical one), with its signature."""
 
     def __init__(self, settings: Settings, client: Any | None = None) -> None:
         self.settings = settings
         self.client = client if client is not None else open_client(settings)
         self.name = settings.collection
+        self.pointer = f"{self.name}-ptr"
+        self.physical: str | None = None  # the collection that serves, once resolved
         self._collection: Any | None = None
 
     def _wrap(self, action: str, exc: Exception) -> StoreError:
         where = self.settings.chroma_url or str(self.settings.chroma_path)
-        return StoreError(f"Chroma failed to {action} ({where}): {exc}")
+        return StoreError(
+            f"Chroma failed to {action} ({where}): {exc}",
+            hint="if it keeps failing, run `spmkb index --rebuild`; for a server, check it runs",
+        )
+
+    def _names(self) -> list[str]:
+        return [getattr(c, "name", c) for c in self.client.list_collections()]
+
+    def _active(self, names: list[str]) -> str | None:
+        """The physical collection the pointer names (or the legacy plain one)."""
+        if self.pointer in names:
+            meta = self.client.get_collection(self.pointer, embedding_function=None).metadata
+            active = (meta or {}).get("active")
+            if active in names:
+                return str(active)
+        return self.name if self.name in names else None
 
     def get(self) -> Any | None:
-        """Return the existing collection, or ``None`` when it does not exist yet."""
+        """Return the collection that serves, or ``None`` when there is none yet."""
         if self._collection is not None:
             return self._collection
         try:
-            names = [getattr(c, "name", c) for c in self.client.list_collections()]
-            if self.name not in names:
+            physical = self._active(self._names())
+            if physical is None:
                 return None
-            self._collection = self.client.get_collection(self.name, embedding_function=None)
+            self._collection = self.client.get_collection(physical, embedding_function=None)
+            self.physical = physical
         except Exception as exc:
             raise self._wrap("open the collection", exc) from exc
         return self._collection
 
-    def create(self, signature: dict[str, Any]) -> Any:
-        """Create the collection (cosine space) with ``signature`` as its metadata."""
+    def reopen(self) -> None:
+        """Forget cached handles (and, embedded, the client) so the next read sees every write."""
+        self.client = reopen_client(self.settings)
+        self._collection = None
+        self.physical = None
+
+    def _new_physical(self, signature: dict[str, Any]) -> str:
+        """Create an empty physical collection (cosine space) marked as being built."""
+        name = f"{self.name}-g{uuid.uuid4().hex[:10]}"
+        building = {"building_pid": os.getpid(), "building_host": socket.gethostname(),
+                    "building_since": time.time()}  # fmt: skip
         try:
-            self._collection = self.client.create_collection(
-                self.name,
+            self.client.create_collection(
+                name,
                 configuration={"hnsw": {"space": "cosine"}},
-                metadata=dict(signature),
+                metadata={**signature, **building},
                 embedding_function=None,
-                get_or_create=True,
             )
         except Exception as exc:
             raise self._wrap("create the collection", exc) from exc
-        return self._collection
+        return name
+
+    def _switch(self, physical: str) -> None:
+        """Point the logical collection at ``physical`` (one metadata write)."""
+        try:
+            ptr = self.client.get_or_create_collection(self.pointer, embedding_function=None,
+                                                        metadata={"active": physical})  # fmt: skip
+            ptr.modify(metadata={"active": physical})
+            col = self.client.get_collection(physical, embedding_function=None)
+            meta = {k: v for k, v in (col.metadata or {}).items() if not k.startswith("building_")}
+            col.modify(metadata=meta)
+        except Exception as exc:
+            raise self._wrap("switch to the new index", exc) from exc
+
+    def create(self, signature: dict[str, Any]) -> Any:
+        """Create the serving collection when there is none (first index of a workspace)."""
+        physical = self._new_physical(signature)
+        self._switch(physical)
+        self._collection = None
+        return self.get()
+
+    def begin_rebuild(self, signature: dict[str, Any]) -> Store:
+        """A Store over a new, empty physical collection; the current one keeps serving."""
+        other = Store(self.settings, self.client)
+        physical = self._new_physical(signature)
+        other.physical = physical
+        try:
+            other._collection = self.client.get_collection(physical, embedding_function=None)
+        except Exception as exc:
+            raise self._wrap("open the new collection", exc) from exc
+        return other
+
+    def finish_rebuild(self, built: Store) -> None:
+        """Serve ``built`` from now on and delete the collection it replaces."""
+        old = self.physical if self.get() is not None else None
+        self._switch(str(built.physical))
+        self._collection = None
+        if old and old != built.physical:
+            self._delete(old)
+        self.get()
+
+    def _delete(self, physical: str) -> None:
+        try:
+            self.client.delete_collection(physical)
+        except Exception as exc:
+            raise self._wrap(f"delete collection {physical}", exc) from exc
+
+    def remove_orphans(self) -> list[str]:
+        """Delete half-built collections left by killed rebuilds; return their names.
+
+        A collection being built by a live process on this host (or for less than
+        ``ORPHAN_AGE`` on another host) is left alone.
+        """
+        try:
+            names = self._names()
+            active = self._active(names)
+            removed = []
+            for name in names:
+                if not name.startswith(f"{self.name}-g") or name == active:
+                    continue
+                meta = self.client.get_collection(name, embedding_function=None).metadata or {}
+                pid, host = meta.get("building_pid"), meta.get("building_host")
+                since = float(meta.get("building_since") or 0)
+                if host == socket.gethostname() and pid and _alive(int(pid)) and pid != os.getpid():
+                    continue
+                if host and host != socket.gethostname() and time.time() - since < ORPHAN_AGE:
+                    continue
+                self.client.delete_collection(name)
+                removed.append(name)
+        except Exception as exc:
+            raise self._wrap("clean up half-built collections", exc) from exc
+        return removed
 
     def drop(self) -> None:
-        """Delete the collection if it exists."""
+        """Delete the serving collection and the pointer (the index is empty afterwards)."""
+        if self.get() is not None:
+            self._delete(str(self.physical))
+        if self.pointer in self._names():
+            self._delete(self.pointer)
         self._collection = None
-        try:
-            if self.get() is not None:
-                self.client.delete_collection(self.name)
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise self._wrap("delete the collection", exc) from exc
-        self._collection = None
+        self.physical = None
 
     def signature(self) -> dict[str, Any]:
         """Metadata of the existing collection (empty when there is none)."""

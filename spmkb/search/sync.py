@@ -14,7 +14,8 @@ so the collection itself is the embedding cache:
   to remove it.
 
 The collection metadata records the model name, the embedding dimension and the chunking
-signature; any mismatch (or ``rebuild=True``) drops and recreates the collection.
+signature; any mismatch (or ``rebuild=True``) builds a new collection that replaces the old one
+only once it is complete (a kill leaves the old index serving: see :mod:`spmkb.search.store`).
 """
 
 from __future__ import annotations
@@ -185,13 +186,17 @@ def index_library(
     summary = IndexSummary(assets=len(library.assets), skipped=dict(library.skipped))
     summary.warnings = sum(1 for p in library.problems if p.severity == "warning")
 
-    store = Store(settings)
+    serving = Store(settings)
+    serving.remove_orphans()  # half-built collections of killed rebuilds
     expected = expected_signature(settings, embedder.dim if embedder else None)
-    if store.get() is not None:
-        mismatch = "--rebuild" if rebuild else signature_mismatch(store.signature(), expected)
-        if mismatch:
+    store = serving
+    if serving.get() is not None:
+        mismatch = "--rebuild" if rebuild else signature_mismatch(serving.signature(), expected)
+        if mismatch:  # build a new collection; the old one serves until this one is complete
             summary.rebuilt = mismatch
-            store.drop()
+            embedder = embedder or embedder_for(settings)
+            sig = {**expected_signature(settings, embedder.dim), "updated": time.time()}
+            store = serving.begin_rebuild(sig)
     if store.get() is None:
         embedder = embedder or embedder_for(settings)
         store.create({**expected_signature(settings, embedder.dim), "updated": time.time()})
@@ -239,9 +244,20 @@ def index_library(
         summary.removed = len(stale)
     if reuse or fresh or stale or summary.rebuilt:
         store.set_metadata({**store.signature(), "updated": time.time()})
+    if store is not serving:
+        serving.finish_rebuild(store)
     summary.strict_failed = strict and bool(summary.skipped)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _test_pause(step: str) -> None:
+    """Test hook: with ``SPMKB_TEST_PAUSE_AT=<step>``, say so on stderr and wait to be killed."""
+    import os
+
+    if os.environ.get("SPMKB_TEST_PAUSE_AT") == step:
+        print(f"PAUSED AT {step}", file=sys.stderr, flush=True)
+        time.sleep(600)
 
 
 def _embed_and_write(
@@ -271,6 +287,7 @@ def _embed_and_write(
                 [g[0].document for g in chunk], batch_size=batch_size, on_batch=bar.update
             )
             rows = [(rec, vec) for g, vec in zip(chunk, vectors, strict=True) for rec in g]
+            _test_pause("embed-round")
             store.upsert(
                 [r.id for r, _ in rows],
                 np.asarray([v for _, v in rows], dtype=np.float32),

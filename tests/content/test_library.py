@@ -215,3 +215,25 @@ def test_a_relative_root_loads_like_an_absolute_one(tmp_path, monkeypatch) -> No
     lib = load_library("pb")
     assert [a.id for a in lib.assets] == ["a"]
     assert not lib.errors
+
+
+def test_a_file_name_that_is_not_utf8_is_named_and_skipped(tmp_path) -> None:
+    """``caf\\xe9.md`` (Latin-1 bytes) is reported by name; the other files still load."""
+    import os
+
+    from spmkb.content import load_library
+
+    root = tmp_path / "pb"
+    root.mkdir()
+    (root / "good.md").write_text("# Good\n\nA fine asset about discovery calls.\n")
+    fd = os.open(os.fsencode(str(root)) + b"/caf\xe9.md", os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(fd, b"# Cafe\n\nText.\n")
+    os.close(fd)
+    lib = load_library(root)
+    assert [a.path for a in lib.assets] == ["good.md"]
+    (problem,) = [p for p in lib.problems if p.code == "file-name"]
+    assert str(problem) == (
+        "caf\\xe9.md: error: file name is not valid UTF-8; skipped — rename the file "
+        "(e.g. with `mv` in a UTF-8 terminal), then index again"
+    )
+    assert lib.skipped == {"caf\\xe9.md": "file name is not valid UTF-8"}

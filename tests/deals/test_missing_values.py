@@ -117,5 +117,22 @@ def test_salvirt_has_no_amounts_and_no_dates(shared_data: Path) -> None:
     wl = m.winloss(data, by="size_band")
     assert wl["value"].tolist() == ["unknown"]
     conv = m.stage_conversion(data).set_index("stage")
-    assert conv["conversion"].isna().all()  # one recorded stage for every deal: a placeholder
+    # every deal is recorded at negotiation: negotiation -> won = 227 won of 448 closed; the
+    # conversions before it are not in data without stage history (not "100 %")
+    assert conv.loc["negotiation", ["advanced", "n"]].tolist() == [227, 448]
+    assert conv.drop(index="negotiation")["conversion"].isna().all()
     assert conv.loc["demo", "note"].startswith("no stage history")
+
+
+@pytest.mark.shared
+def test_olist_placeholder_stage_makes_no_conversion(shared_data: Path) -> None:
+    """Olist: every lost MQL is recorded at qualification (a placeholder), every won deal at
+    negotiation: negotiation -> won would be 100 % by construction, so it is unknown too."""
+    from spmkb.deals.validate import check_deals
+
+    data = check_deals(shared_data / "deals-olist-marketing-funnel").data
+    conv = m.stage_conversion(data).set_index("stage")
+    assert conv["conversion"].isna().all()
+    assert "placeholder" in conv.loc["negotiation", "note"]
+    cf = m.coaching_focus(data)
+    assert "(no rep)" not in set(cf["rep"]) and not cf["flagged"].any()

@@ -8,7 +8,7 @@ import pytest
 
 from spmkb.errors import ReviewError
 from spmkb.reviews.standards import (
-    MEASURES,
+    DEFAULT_MEASURES,
     check_standards,
     default_standards,
     load_standards,
@@ -29,12 +29,12 @@ def test_good_file_loads_every_measure() -> None:
     assert s.get("stage_conversion", "demo").kind == "absolute"
     assert s.get("stage_conversion", "demo").target == 0.6
     assert s.get("stage_conversion", "proposal").kind == "team_median"
-    assert {st.measure for st in s.standards} == set(MEASURES)
+    assert {st.measure for st in s.standards} == set(DEFAULT_MEASURES)
 
 
 def test_repo_default_standards_file_is_valid(repo_root: Path) -> None:
     s = load_standards(repo_root / "standards.yml")
-    assert {st.measure for st in s.standards} == set(MEASURES)
+    assert {st.measure for st in s.standards} == set(DEFAULT_MEASURES)
 
 
 @pytest.mark.parametrize(

@@ -124,3 +124,18 @@ def test_rebuild_flag_reembeds_everything(indexed_workspace, embedder) -> None:
     again = index_library(workspace.settings, embedder=embedder, rebuild=True)
     assert again.rebuilt == "--rebuild"
     assert again.embedded == first.sections and again.reused == 0
+
+
+def test_non_utf8_file_name_is_skipped_and_the_rest_indexed(indexed_workspace, embedder) -> None:
+    """A Latin-1 file name once made every file fail ("can't encode '\\udce9'")."""
+    import os
+
+    ws = indexed_workspace
+    first = index_library(ws.settings, embedder=embedder)
+    fd = os.open(os.fsencode(str(ws.root)) + b"/caf\xe9.md", os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(fd, b"# Cafe\n\nText about a cafe.\n")
+    os.close(fd)
+    again = index_library(ws.settings, embedder=embedder)
+    assert again.skipped == {"caf\\xe9.md": "file name is not valid UTF-8"}
+    assert again.sections == first.sections
+    assert Store(ws.settings).count() == first.sections

@@ -209,3 +209,46 @@ def test_searcher_sees_reindex(indexed_workspace, embedder) -> None:
     index_library(workspace.settings, embedder=embedder)
     s.refresh(force=True)
     assert "battlecards/zenlytics" not in [h.id for h in s.search("Zenlytics", k=20).hits]
+
+
+@pytest.mark.parametrize("query", ["\udcff", "\x00\x01 pricing", "\U0001f600", "🙂 objections"])
+def test_any_query_string_gets_results_or_a_message(built_index, query: str) -> None:
+    """A byte that is not UTF-8 (``spmkb search $'\\xff'``) once crashed the tokenizer."""
+    from spmkb.errors import SearchError
+    from spmkb.search import Searcher
+
+    searcher = Searcher.open(built_index.settings)
+    try:
+        result = searcher.search(query, k=3)
+    except SearchError as err:  # an empty query after cleaning is refused with a message
+        assert str(err).startswith("the search query is empty")
+    else:
+        assert len(result.hits) == 3
+
+
+def test_k_out_of_range_is_a_message_not_a_conversion_error(built_index) -> None:
+    from spmkb.errors import SearchError
+    from spmkb.search import Searcher
+
+    with pytest.raises(SearchError) as err:
+        Searcher.open(built_index.settings).search("pricing", k=1_000_000_000)
+    assert str(err.value) == (
+        "field 'k': k must be a whole number from 1 to 1000, got 1000000000 — "
+        "ask for fewer results; a page shows 10"
+    )
+
+
+def test_cli_search_with_a_latin1_byte(built_index, tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    s = built_index.settings
+    out = subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"spmkb", b"search", b"\xff", b"--playbooks",
+         os.fsencode(str(s.playbooks)), b"--store", os.fsencode(str(s.store)), b"-k", b"2"],
+        capture_output=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr.decode("utf-8", "replace")[-1500:]
+    assert b"Traceback" not in out.stderr
+    assert b"2 results" in out.stdout
