@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from spmkb.config import load_settings
-from spmkb.deals.validate import check_deals, import_deals
+from spmkb.deals.validate import check_deals
+from spmkb.deals.workspace import import_deals
 
 STAGES = [
     "Prospecting",

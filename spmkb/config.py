@@ -97,6 +97,7 @@ class Setting:
     help: str
     kind: str = "str"  # str | path | int | float | bool | list
     env: str | None = None
+    secret: bool = False  # kept out of repr() and messages
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -120,6 +121,22 @@ SETTINGS: tuple[Setting, ...] = (
         "URL of a Chroma server (http://host:port); unset = embedded Chroma under the store.",
         "str",
         "SPMKB_CHROMA_URL",
+    ),
+    Setting(
+        "chroma_token",
+        None,
+        "Token for a shared Chroma server behind an authenticating proxy; sent as "
+        "'Authorization: Bearer <token>', never logged.",
+        "str",
+        "SPMKB_CHROMA_TOKEN",
+        secret=True,
+    ),
+    Setting(
+        "chroma_timeout",
+        30.0,
+        "Seconds any one request to a Chroma server may take before it fails.",
+        "float",
+        "SPMKB_CHROMA_TIMEOUT",
     ),
     Setting(
         "collection",
@@ -316,7 +333,7 @@ def _settings_fields() -> list[tuple[str, Any, Any]]:
     for s in SETTINGS:
         kind = _KIND_TYPES[s.kind] + (" | None" if s.default is None else "")
         default = Path(s.default) if s.kind == "path" and s.default is not None else s.default
-        fields.append((s.name, kind, field(default=default)))
+        fields.append((s.name, kind, field(default=default, repr=not s.secret)))
     for name, default in _VOCABULARY_DEFAULTS.items():
         fields.append((name, "tuple[str, ...]", field(default=default)))
     fields.append(("tables", "dict[str, Any]", field(default_factory=dict)))

@@ -4,11 +4,13 @@ Each domain registers its tables with :func:`register_schema` at import time; :f
 creates what is missing. Connections use WAL and a busy timeout so that several processes
 (a notebook, the CLI, the web app) can share one database; writes go through
 :func:`transaction`, which takes the write lock up front (``BEGIN IMMEDIATE``) so a killed
-process leaves the database as it was before the transaction.
+process leaves the database as it was before the transaction. :func:`backup_database` and
+:func:`restore_database` copy it with SQLite's online backup API (safe while others write).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,3 +89,149 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+def _stamp() -> str:
+    """A file-name-safe UTC time stamp (``20261130-131500``)."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+
+
+def _summary(conn: sqlite3.Connection) -> dict[str, int]:
+    """Row count of every table in a database (sorted by table name)."""
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+    ]
+    return {n: conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
+
+
+def check_spmkb_database(path: Path | str) -> dict[str, int]:
+    """Open ``path`` read-only and return its tables' row counts; raise unless it is an spmkb database.
+
+    An spmkb database is a SQLite file that passes ``PRAGMA quick_check`` and has the
+    ``meta`` table every workspace database is created with.
+    """
+    path = Path(path)
+    hint = "give a file written by `spmkb backup` (or a copy of a workspace's spmkb.db)"
+    if not path.is_file():
+        raise StorageError("backup file not found", path=path, hint=hint)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+            tables = _summary(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(
+            f"not an spmkb database: not a SQLite file ({exc})", path=path, hint=hint
+        ) from None
+    if ok != "ok":
+        raise StorageError(
+            f"not an spmkb database: the file is corrupt ({ok})", path=path, hint=hint
+        )
+    if "meta" not in tables:
+        raise StorageError(
+            "not an spmkb database: a SQLite file without spmkb's meta table", path=path, hint=hint
+        )
+    return tables
+
+
+def backup_database(db_path: Path | str, dest: Path | str) -> dict[str, object]:
+    """Copy the workspace database to ``dest`` with SQLite's online backup API; return a summary.
+
+    Safe while other processes write: the copy is one consistent snapshot (in WAL mode a
+    reader does not block writers). ``dest`` may be a folder, existing or a new name without
+    an extension (the file is then ``spmkb-<UTC time>.db`` inside it); an existing file is
+    never overwritten. The copy is written
+    under a temporary name and renamed when complete and checked.
+    """
+    db_path, dest = Path(db_path), Path(dest)
+    if not db_path.is_file():
+        raise StorageError(
+            "workspace database not found", path=db_path, hint="check --store (env SPMKB_STORE)"
+        )
+    if dest.is_dir() or (not dest.exists() and not dest.suffix):
+        dest = dest / f"spmkb-{_stamp()}.db"
+    if dest.exists():
+        raise StorageError(
+            "the backup file already exists", path=dest, hint="choose a new file name or a folder"
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    try:
+        src = sqlite3.connect(str(db_path), timeout=30.0)
+        try:
+            src.execute("PRAGMA busy_timeout = 30000")
+            out = sqlite3.connect(str(tmp))
+            try:
+                src.backup(out)  # all pages in one step: one consistent snapshot
+                out.execute("PRAGMA journal_mode = DELETE")  # a single self-contained file
+            finally:
+                out.close()
+        finally:
+            src.close()
+        tables = check_spmkb_database(tmp)
+        os.replace(tmp, dest)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"backup failed: {exc}", path=db_path) from None
+    except OSError as exc:
+        raise StorageError(
+            f"cannot write the backup: {exc.strerror or exc}", path=dest, hint="check the folder"
+        ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return {
+        "database": str(db_path),
+        "backup": str(dest),
+        "bytes": dest.stat().st_size,
+        "tables": tables,
+    }
+
+
+def restore_database(src: Path | str, db_path: Path | str) -> dict[str, object]:
+    """Replace the workspace database with the backup ``src``; return a summary.
+
+    Refuses a file that is not an spmkb database. The current database is first copied to
+    ``spmkb.db.before-restore-<UTC time>`` next to it. The backup is copied in with SQLite's
+    backup API, so processes that have the database open see the restored content and WAL
+    files stay consistent.
+    """
+    src, db_path = Path(src), Path(db_path)
+    tables = check_spmkb_database(src)
+    if db_path.exists() and src.resolve() == db_path.resolve():
+        raise StorageError("cannot restore the workspace database onto itself", path=src)
+    previous = None
+    if db_path.exists():
+        previous = db_path.with_name(f"{db_path.name}.before-restore-{_stamp()}")
+        backup_database(db_path, previous)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        source = sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            target = sqlite3.connect(str(db_path), timeout=30.0)
+            try:
+                target.execute("PRAGMA busy_timeout = 30000")
+                source.backup(target)
+                target.execute("PRAGMA journal_mode = WAL")
+            finally:
+                target.close()
+        finally:
+            source.close()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(
+            f"restore failed: {exc}",
+            path=db_path,
+            hint=f"the previous database is kept in {previous}" if previous else None,
+        ) from None
+    return {
+        "database": str(db_path),
+        "restored_from": str(src),
+        "previous_copy": str(previous) if previous else None,
+        "tables": tables,
+    }

@@ -7,7 +7,16 @@ import importlib
 from spmkb.cli._app import app
 
 # Each domain module registers its commands on import.
-for _name in ("content", "search", "deals", "reviews", "recommend", "analytics", "evaluate"):
+for _name in (
+    "content",
+    "search",
+    "deals",
+    "reviews",
+    "recommend",
+    "analytics",
+    "evaluate",
+    "backup",
+):
     try:
         importlib.import_module(f"spmkb.cli.{_name}")
     except ModuleNotFoundError as exc:  # a domain not written yet

@@ -36,7 +36,7 @@ _PCT = ("win_rate", "rest_win_rate", "lift", "conversion", "pct_of_first", "atta
 
 
 def _load(store: Path | None, data: Path | None) -> Any:
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
 
     settings = settings_from(store=store)
     return load_deal_data(settings, folder=data)
@@ -91,7 +91,7 @@ def sample_data(
     store: Path | None = StoreOpt,
     json_out: bool = JsonOpt,
 ) -> None:
-    """Generate the realistic sample deal data (two years, ~40 reps) into the workspace.
+    """Generate the realistic sample deal data (three years, 80 people) into the workspace.
 
     Example: spmkb sample-data --seed 7
     """
@@ -100,7 +100,9 @@ def sample_data(
     settings = settings_from(store=store)
     folder = out or settings.deals_store
     data = write_sample(folder, seed)
-    o = data.opportunities
+    o, reps = data.opportunities, data.reps
+    with (Path(folder) / "asset_opens.csv").open(encoding="utf-8") as fh:
+        n_opens = sum(1 for _ in fh) - 1  # header
     info = {
         "folder": str(folder),
         "seed": seed,
@@ -111,8 +113,11 @@ def sample_data(
         "open": int((o["status"] == "open").sum()),
         "stage_history": len(data.stage_history),
         "activities": len(data.activities),
-        "reps": len(data.reps),
+        "reps": len(reps),
+        "sdrs": int((reps["role"] == "SDR").sum()),
+        "left": int(reps["end_date"].notna().sum()),
         "quotas": len(data.quotas),
+        "asset_opens": n_opens,
     }
     if json_out:
         emit_json(info)
@@ -120,7 +125,8 @@ def sample_data(
     typer.echo(
         f"Wrote sample deal data to {folder}: {info['opportunities']:,} opportunities (won "
         f"{info['won']:,} · lost {info['lost']:,} · open {info['open']:,}), {info['activities']:,} "
-        f"activities, {info['reps']} reps, data up to {info['end']}."
+        f"activities, {info['reps']} people ({info['sdrs']} SDRs, {info['left']} who left), "
+        f"{info['asset_opens']:,} asset opens (asset_opens.csv), data up to {info['end']}."
     )
 
 

@@ -38,8 +38,9 @@ def render_report(report: Any, *, verb: str = "Checked") -> str:
                 )
     info = report.issues[report.issues["severity"] == "info"]
     lines.extend(f"Note: {msg}" for msg in info["message"])
-    if report.saved_to:
-        lines.append(f"Saved {c['loaded']:,} deals to {report.saved_to}")
+    lines.extend(f"Note: {note}" for note in report.notes if note.startswith("restored"))
+    if report.outcome:
+        lines.append(report.outcome[0].upper() + report.outcome[1:])
     if report.rejects_path:
         lines.append(f"Rejected rows written to {report.rejects_path}")
     elif c["rejected"] and verb == "Checked":
@@ -83,18 +84,28 @@ def import_(
     ),
     preset: str | None = PresetOpt,
     store: Path | None = StoreOpt,
+    allow_empty: bool = typer.Option(
+        False,
+        "--allow-empty",
+        help="Replace the deal data even when the export has no valid row (default: keep it).",
+    ),
     json_out: bool = JsonOpt,
 ) -> None:
-    """Import a deal export into the workspace (replacing the previous import); exit 1 when rows were rejected.
+    """Import a deal export into the workspace (replacing the previous import).
+
+    Exit 1 when rows were rejected or nothing was saved: an export without a valid row
+    keeps the previous data unless --allow-empty is given.
 
     Example: spmkb deals import ../shared/data/deals-maven-crm --store .spmkb
     """
-    from spmkb.deals.validate import import_deals
+    from spmkb.deals.workspace import import_deals
 
-    report = import_deals(file, preset=preset, settings=settings_from(store=store))
+    report = import_deals(
+        file, preset=preset, settings=settings_from(store=store), allow_empty=allow_empty
+    )
     if json_out:
         emit_json(report.to_dict())
     else:
         typer.echo(render_report(report, verb="Imported"))
-    if not report.ok:
+    if not report.ok or report.saved_to is None:
         raise typer.Exit(1)

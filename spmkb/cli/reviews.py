@@ -64,7 +64,7 @@ def new(
     Example: spmkb review new --rep "Priya Nair" --period 2026-Q2
     """
     from spmkb.deals.roster import roster
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
     from spmkb.reviews.generate import new_reviews
 
     chosen = sum(x is not None and x is not False for x in (rep, team, all_reps or None))
@@ -114,7 +114,7 @@ def list_(
     reps = None
     if team and period:  # show reps without a review too, when deal data is available
         from spmkb.deals.roster import roster
-        from spmkb.deals.store import load_deal_data
+        from spmkb.deals.workspace import load_deal_data
         from spmkb.errors import DealDataError
 
         try:

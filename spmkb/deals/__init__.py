@@ -36,10 +36,10 @@ _EXPORTS: dict[str, str] = {
     "Overview": "spmkb.deals.overview",
     "overview": "spmkb.deals.overview",
     "save_deal_data": "spmkb.deals.store",
-    "load_deal_data": "spmkb.deals.store",
+    "load_deal_data": "spmkb.deals.workspace",
     "read_table": "spmkb.deals.io",
     "check_deals": "spmkb.deals.validate",
-    "import_deals": "spmkb.deals.validate",
+    "import_deals": "spmkb.deals.workspace",
     "ImportReport": "spmkb.deals.report",
     "PRESETS": "spmkb.deals.presets",
 }

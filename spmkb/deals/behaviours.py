@@ -56,7 +56,7 @@ def _dummies(codes: np.ndarray, size: int) -> np.ndarray:
 
 
 #: Above this many reps the model uses team terms instead of one term per rep.
-MAX_REP_TERMS = 60
+MAX_REP_TERMS = 300
 
 
 def _fit(

@@ -2,8 +2,8 @@
 
 :func:`check_deals` reads a file or folder with a preset, parses and checks every row
 and returns an :class:`ImportReport`: the valid rows as :class:`DealData`, every problem
-(row, column, value), and the rejected rows with a ``reason``. :func:`import_deals` also
-saves the valid rows into the workspace and writes the rejects file. No per-row Python
+(row, column, value), and the rejected rows with a ``reason``. Saving into the workspace is
+:func:`spmkb.deals.workspace.import_deals`; this module never writes. No per-row Python
 loops: each rule is a boolean mask over the frame, so a million rows check in seconds.
 """
 
@@ -17,9 +17,15 @@ import numpy as np
 import pandas as pd
 
 from spmkb.deals.mapping import LAST_OPEN_STAGE, Mapping, Source, stage_key
-from spmkb.deals.parse import cast_table, clean_text, parse_amounts, parse_dates, parse_flags
+from spmkb.deals.parse import (
+    cast_table,
+    clean_text,
+    parse_amounts,
+    parse_dates_checked,
+    parse_flags,
+)
 from spmkb.deals.presets import load_source
-from spmkb.deals.report import RULES, ImportReport
+from spmkb.deals.report import RULES, ImportReport, IssueCollector, Msg, quoted
 from spmkb.deals.schema import (
     OPPORTUNITY_COLUMNS,
     PIPELINE_STAGES,
@@ -27,77 +33,7 @@ from spmkb.deals.schema import (
     DealData,
     empty_frame,
 )
-from spmkb.errors import suggest
-
-
-class _Collector:
-    """Collects rule hits as small frames and marks rejected rows."""
-
-    def __init__(self, index: pd.Index) -> None:
-        self.index = index
-        self.parts: list[pd.DataFrame] = []
-        self.reject = pd.Series(False, index=index)
-
-    def add(
-        self,
-        code: str,
-        mask: pd.Series,
-        field: str | None,
-        value: pd.Series | None,
-        message: _Msg | str,
-    ) -> None:
-        """Record rule ``code`` for the rows in ``mask``."""
-        mask = mask.fillna(False).astype(bool)
-        if not mask.any():
-            return
-        rows = mask.index[mask]
-        vals = value[mask].astype("str") if value is not None else pd.Series(np.nan, index=rows)
-        msg = message.at(rows) if isinstance(message, _Msg) else pd.Series(message, index=rows)
-        sev = RULES[code][0]
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "row": rows.to_numpy(),
-                    "severity": sev,
-                    "code": code,
-                    "field": field,
-                    "value": vals.to_numpy(),
-                    "message": msg.astype("str").to_numpy(),
-                }
-            )
-        )
-        if sev == "error":
-            self.reject |= mask
-
-    def note(
-        self,
-        code: str,
-        field: str | None,
-        message: str,
-        row: int | None = None,
-        value: str | None = None,
-    ) -> None:
-        """Record one problem that is not tied to a row mask."""
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "row": [row],
-                    "severity": [RULES[code][0]],
-                    "code": [code],
-                    "field": [field],
-                    "value": [value],
-                    "message": [message],
-                }
-            )
-        )
-
-    def frame(self) -> pd.DataFrame:
-        """All issues, ordered by rule then row."""
-        if not self.parts:
-            return pd.DataFrame(columns=["row", "severity", "code", "field", "value", "message"])
-        out = pd.concat(self.parts, ignore_index=True)
-        out["row"] = out["row"].astype("Int64")
-        return out
+from spmkb.errors import ConfigError, suggest
 
 
 def _map_labels(labels: pd.Series, stages: dict[str, str]) -> pd.Series:
@@ -117,36 +53,13 @@ def _map_labels(labels: pd.Series, stages: dict[str, str]) -> pd.Series:
     return pd.Series(values, index=labels.index)
 
 
-class _Msg:
-    """A message built lazily, only for the rows a rule hits: parts are text, Series or callables."""
-
-    def __init__(self, *parts: Any) -> None:
-        self.parts = parts
-
-    def at(self, rows: pd.Index) -> pd.Series:
-        """The message for each row in ``rows``."""
-        out = pd.Series("", index=rows, dtype="str")
-        for part in self.parts:
-            if callable(part):
-                part = part(rows)
-            if isinstance(part, pd.Series):
-                out = out + part.reindex(rows).astype("str").fillna("")
-            else:
-                out = out + str(part)
-        return out
-
-
-def _quoted(prefix: str, values: pd.Series, *suffix: Any) -> _Msg:
-    return _Msg(prefix + "'", values, "'", *suffix)
-
-
 def validate_source(src: Source, settings: Any = None) -> ImportReport:
     """Map, parse and check a :class:`Source`; valid rows become :class:`DealData`."""
     t0 = time.perf_counter()
     raw, m = src.frame, src.mapping
     cfg = settings.table("deals") if settings is not None else {}
     out = pd.DataFrame(index=raw.index)
-    c = _Collector(raw.index)
+    c = IssueCollector(raw.index)
     for note in src.notes:
         c.note("note", None, note)
     for canon in ("id", "rep"):
@@ -156,11 +69,13 @@ def validate_source(src: Source, settings: Any = None) -> ImportReport:
         else:
             out[canon] = pd.Series(np.nan, index=raw.index, dtype="str")
             c.note("absent_field", canon, f"no column for {canon}: left empty")
+    policy = _policies(cfg, settings)
     stage, status = _stage_and_status(raw, m, c)
     out["stage"] = _fill_closed_stage(stage, status, out["id"], src.tables.get("stage_history"))
     out["status"] = status
     _amount(raw, m, c, out)
-    _dates(raw, m, c, out)
+    _dates(raw, m, c, out, policy)
+    _closed_without_date(m, c, out, policy)
     _duplicates(m, c, out)
     for canon, (kind, _req, _d) in OPPORTUNITY_COLUMNS.items():
         if canon in out.columns:
@@ -172,7 +87,7 @@ def validate_source(src: Source, settings: Any = None) -> ImportReport:
         elif kind == "float":
             values = raw[m.columns[canon]]
             num, bad = parse_amounts(values)
-            c.add("bad_number", bad, m.columns[canon], values, _quoted("not a number: ", values))
+            c.add("bad_number", bad, m.columns[canon], values, quoted("not a number: ", values))
             out[canon] = num
         else:
             out[canon] = clean_text(raw[m.columns[canon]])
@@ -207,7 +122,7 @@ def validate_source(src: Source, settings: Any = None) -> ImportReport:
     )
 
 
-def _required(c: _Collector, m: Mapping, canon: str, missing: pd.Series) -> None:
+def _required(c: IssueCollector, m: Mapping, canon: str, missing: pd.Series) -> None:
     """Reject rows whose required field ``canon`` is empty (unless the source may leave it empty)."""
     if canon in m.allow_missing:
         return
@@ -215,7 +130,9 @@ def _required(c: _Collector, m: Mapping, canon: str, missing: pd.Series) -> None
     c.add("missing_required", missing, where, None, f"{canon} is required but '{where}' is empty")
 
 
-def _stage_and_status(raw: pd.DataFrame, m: Mapping, c: _Collector) -> tuple[pd.Series, pd.Series]:
+def _stage_and_status(
+    raw: pd.DataFrame, m: Mapping, c: IssueCollector
+) -> tuple[pd.Series, pd.Series]:
     """Derive (stage, status) from the stage label, a status column and Won/Closed flags."""
     col = m.columns
     status = pd.Series(np.nan, index=raw.index, dtype="str")
@@ -230,7 +147,7 @@ def _stage_and_status(raw: pd.DataFrame, m: Mapping, c: _Collector) -> tuple[pd.
             for label in pd.unique(labels[unknown]):
                 close = suggest(str(label), known)
                 hints[label] = f" (did you mean '{close[0]}'?)" if close else ""
-            msg = _quoted(
+            msg = quoted(
                 "unknown stage ",
                 labels,
                 lambda r: labels[r].map(hints),
@@ -250,7 +167,7 @@ def _stage_and_status(raw: pd.DataFrame, m: Mapping, c: _Collector) -> tuple[pd.
             bad,
             col["status"],
             labels,
-            _quoted("unknown status ", labels, "; use won, lost or open"),
+            quoted("unknown status ", labels, "; use won, lost or open"),
         )
         status = status.fillna(st.mask(bad | (st == "open")))
     if "won" in col:
@@ -260,7 +177,7 @@ def _stage_and_status(raw: pd.DataFrame, m: Mapping, c: _Collector) -> tuple[pd.
             bad,
             col["won"],
             raw[col["won"]],
-            _quoted("Won flag ", raw[col["won"]], " is not true/false"),
+            quoted("Won flag ", raw[col["won"]], " is not true/false"),
         )
         won_t = won.fillna(False).astype(bool)
         if "closed" in col:
@@ -270,7 +187,7 @@ def _stage_and_status(raw: pd.DataFrame, m: Mapping, c: _Collector) -> tuple[pd.
                 bad_c,
                 col["closed"],
                 raw[col["closed"]],
-                _quoted("Closed flag ", raw[col["closed"]], " is not true/false"),
+                quoted("Closed flag ", raw[col["closed"]], " is not true/false"),
             )
             closed_t = closed_f.fillna(False).astype(bool)
             by_flag = pd.Series(np.nan, index=raw.index, dtype="str")
@@ -292,7 +209,7 @@ def _stage_and_status(raw: pd.DataFrame, m: Mapping, c: _Collector) -> tuple[pd.
     return stage, status.fillna("open")
 
 
-def _amount(raw: pd.DataFrame, m: Mapping, c: _Collector, out: pd.DataFrame) -> None:
+def _amount(raw: pd.DataFrame, m: Mapping, c: IssueCollector, out: pd.DataFrame) -> None:
     """Parse the amount: not a number, negative and missing values are errors."""
     if "amount" not in m.columns:
         out["amount"] = np.nan
@@ -301,14 +218,59 @@ def _amount(raw: pd.DataFrame, m: Mapping, c: _Collector, out: pd.DataFrame) -> 
     where = m.columns["amount"]
     values = raw[where]
     amount, bad = parse_amounts(values)
-    c.add("bad_amount", bad, where, values, _quoted("amount ", values, " is not a number"))
-    c.add("negative_amount", amount < 0, where, values, _quoted("amount ", values, " is negative"))
+    c.add("bad_amount", bad, where, values, quoted("amount ", values, " is not a number"))
+    c.add("negative_amount", amount < 0, where, values, quoted("amount ", values, " is negative"))
     _required(c, m, "amount", amount.isna() & ~bad)
     out["amount"] = amount
 
 
-def _dates(raw: pd.DataFrame, m: Mapping, c: _Collector, out: pd.DataFrame) -> None:
-    """Parse created and close dates; unparsable dates and close before created are errors."""
+def _policies(cfg: dict[str, Any], settings: Any) -> dict[str, Any]:
+    """Check the ``[deals]`` options that change validation; return them with defaults."""
+    where = getattr(settings, "config_file", None)
+    out: dict[str, Any] = {}
+    for key, allowed in _POLICIES.items():
+        value = str(cfg.get(key, allowed[0])).strip().lower()
+        if value not in allowed:
+            raise ConfigError(
+                f"[deals] {key} = {cfg.get(key)!r} is not one of: " + ", ".join(allowed),
+                path=where,
+                field=f"deals.{key}",
+                hint=f'e.g. {key} = "{allowed[-1]}"',
+            )
+        out[key] = value
+    tz = cfg.get("timezone") or None
+    if tz is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(str(tz))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"[deals] timezone = {tz!r} is not a known time zone",
+                path=where,
+                field="deals.timezone",
+                hint='use an IANA name such as "Europe/Berlin" or "America/New_York"',
+            ) from None
+    out["timezone"] = tz
+    return out
+
+
+#: ``[deals]`` options that change validation: allowed values, default first.
+_POLICIES: dict[str, tuple[str, ...]] = {
+    "far_future_dates": ("reject", "empty"),
+    "closed_without_close_date": ("warn", "reject"),
+}
+
+
+def _dates(
+    raw: pd.DataFrame, m: Mapping, c: IssueCollector, out: pd.DataFrame, policy: dict[str, Any]
+) -> None:
+    """Parse created and close dates; unparsable dates and close before created are errors.
+
+    Dates outside 1677-09-22..2262-04-11 (``9999-12-31`` placeholders) are rejected, or
+    read as empty with a warning under ``[deals] far_future_dates = "empty"``.
+    """
+    empty_far = policy["far_future_dates"] == "empty"
     for canon in ("created", "close_date"):
         where = m.columns.get(canon)
         if where is None:
@@ -316,21 +278,41 @@ def _dates(raw: pd.DataFrame, m: Mapping, c: _Collector, out: pd.DataFrame) -> N
             if canon == "created":
                 c.note("absent_field", canon, "no created-date column: created is empty")
             continue
-        parsed, bad = parse_dates(raw[where], dayfirst=m.dayfirst, fmt=m.date_format)
+        parsed, bad, far = parse_dates_checked(
+            raw[where], dayfirst=m.dayfirst, fmt=m.date_format, timezone=policy["timezone"]
+        )
         c.add(
             "bad_date",
             bad,
             where,
             raw[where],
-            _quoted("cannot read date ", raw[where], f" in '{where}'"),
+            quoted("cannot read date ", raw[where], f" in '{where}'"),
+        )
+        c.add(
+            "date_out_of_range",
+            far,
+            where,
+            raw[where],
+            quoted(
+                "date ",
+                raw[where],
+                f" in '{where}' is outside 1677-09-22..2262-04-11"
+                + (
+                    ": read as no date"
+                    if empty_far
+                    else '; leave the cell empty for "no date", or set [deals] '
+                    'far_future_dates = "empty" to read such dates as empty'
+                ),
+            ),
+            severity="warning" if empty_far else "error",
         )
         if canon == "created":
-            _required(c, m, "created", parsed.isna() & ~bad)
+            _required(c, m, "created", parsed.isna() & ~bad & ~(far & ~empty_far))
         out[canon] = parsed
     before = out["close_date"] < out["created"]
     if before.any():
         day = "%Y-%m-%d"
-        msg = _Msg(
+        msg = Msg(
             "close date ",
             lambda r: out["close_date"][r].dt.strftime(day),
             " is before created date ",
@@ -345,7 +327,41 @@ def _dates(raw: pd.DataFrame, m: Mapping, c: _Collector, out: pd.DataFrame) -> N
         )
 
 
-def _duplicates(m: Mapping, c: _Collector, out: pd.DataFrame) -> None:
+def _closed_without_date(
+    m: Mapping, c: IssueCollector, out: pd.DataFrame, policy: dict[str, Any]
+) -> None:
+    """Flag won/lost deals without a close date (a warning, or an error when configured).
+
+    They keep their status; reports by close period cannot place them. A source with no
+    close-date column at all gets one note instead of a problem per row.
+    """
+    closed = out["status"].isin(["won", "lost"])
+    where = m.columns.get("close_date")
+    if where is None:
+        if closed.any():
+            c.note(
+                "absent_field",
+                "close_date",
+                f"no close-date column: {int(closed.sum()):,} closed deals have no close date",
+            )
+        return
+    reject = policy["closed_without_close_date"] == "reject"
+    c.add(
+        "closed_without_close_date",
+        closed & out["close_date"].isna() & ~c.reject,
+        where,
+        None,
+        Msg(
+            "closed (",
+            out["status"],
+            f") deal has no close date in '{where}'; reports by close period leave it out"
+            + ("" if reject else '; set [deals] closed_without_close_date = "reject" to reject'),
+        ),
+        severity="error" if reject else "warning",
+    )
+
+
+def _duplicates(m: Mapping, c: IssueCollector, out: pd.DataFrame) -> None:
     """Reject every row whose id an earlier row already used (the first one loads)."""
     ids = out["id"]
     dup = ids.notna() & ids.duplicated(keep="first")
@@ -359,7 +375,7 @@ def _duplicates(m: Mapping, c: _Collector, out: pd.DataFrame) -> None:
         dup,
         m.columns.get("id"),
         ids,
-        _quoted("duplicate id ", ids, " (first used on row ", where, ")"),
+        quoted("duplicate id ", ids, " (first used on row ", where, ")"),
     )
 
 
@@ -389,7 +405,9 @@ def _fill_closed_stage(
     return stage.mask(need, LAST_OPEN_STAGE)
 
 
-def _currency(out: pd.DataFrame, col: dict[str, str], cfg: dict[str, Any], c: _Collector) -> None:
+def _currency(
+    out: pd.DataFrame, col: dict[str, str], cfg: dict[str, Any], c: IssueCollector
+) -> None:
     """Convert amounts to ``[deals] currency`` with ``rates``, or reject minority currencies."""
     target = str(cfg.get("currency") or "").upper() or None
     rates = {str(k).upper(): float(v) for k, v in (cfg.get("rates") or {}).items()}
@@ -407,7 +425,7 @@ def _currency(out: pd.DataFrame, col: dict[str, str], cfg: dict[str, Any], c: _C
             bad,
             col["currency"],
             cur,
-            _quoted(
+            quoted(
                 "amount in ",
                 cur,
                 f" and no rate to {target}; add it to [deals] rates, e.g. rates = {{",
@@ -426,7 +444,7 @@ def _currency(out: pd.DataFrame, col: dict[str, str], cfg: dict[str, Any], c: _C
             bad,
             col["currency"],
             cur,
-            _quoted(
+            quoted(
                 "amount in ",
                 cur,
                 f" but most deals are in {majority}; set [deals] currency = "
@@ -438,7 +456,7 @@ def _currency(out: pd.DataFrame, col: dict[str, str], cfg: dict[str, Any], c: _C
     out["currency"] = cur
 
 
-def _reps(src: Source, good: pd.DataFrame, c: _Collector) -> pd.DataFrame:
+def _reps(src: Source, good: pd.DataFrame, c: IssueCollector) -> pd.DataFrame:
     """Canonical reps table; reps with deals but no team are reported (their deals still load)."""
     if src.reps is None:
         return empty_frame("reps")
@@ -498,28 +516,4 @@ def check_deals(
     return report
 
 
-def import_deals(
-    path: Path | str, *, preset: str | None = None, settings: Any = None, folder: Path | None = None
-) -> ImportReport:
-    """Validate an export, save the valid rows to ``settings.deals_store`` and write the rejects file."""
-    from spmkb.deals.store import save_deal_data
-
-    t0 = time.perf_counter()
-    if settings is None and folder is None:
-        from spmkb.config import load_settings
-
-        settings = load_settings()
-    target = Path(folder) if folder is not None else settings.deals_store
-    report = check_deals(path, preset=preset, settings=settings)
-    name = Path(path).name.split(".")[0] or "deals"
-    extra = {f"{name}.rejects.csv": report.rejected} if not report.rejected.empty else {}
-    meta = {"source": str(Path(path).resolve()), "preset": report.preset, "counts": report.counts}
-    save_deal_data(report.data, target, extra_csv=extra, meta=meta)
-    report.saved_to = target
-    if extra:
-        report.rejects_path = target / f"{name}.rejects.csv"
-    report.seconds = time.perf_counter() - t0
-    return report
-
-
-__all__ = ["RULES", "ImportReport", "check_deals", "import_deals", "validate_source"]
+__all__ = ["RULES", "ImportReport", "check_deals", "validate_source"]

@@ -182,7 +182,7 @@ def new_reviews(
     workers: int = 2,
 ) -> BatchResult:
     """Generate reviews for ``reps``; errors are collected per rep, the rest still generated."""
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
     from spmkb.deals.roster import roster
 
     started = time.perf_counter()

@@ -146,7 +146,7 @@ def open_review(
     empty = look for one from the kernel's working directory.
     """
     from spmkb.config import load_settings
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
     from spmkb.reviews.history import previous_goals
     from spmkb.reviews.rubric import load_rubric
     from spmkb.reviews.sections import build_review
@@ -235,7 +235,7 @@ def open_team(
 
     from spmkb.config import load_settings
     from spmkb.deals.periods import Period
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
     from spmkb.deals.roster import roster
     from spmkb.reviews.history import HISTORY_COLUMNS, list_reviews
     from spmkb.reviews.scorecard import team_scores

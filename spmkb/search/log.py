@@ -116,8 +116,8 @@ def try_log_search(
     """:func:`log_search` that never fails a search: storage errors are logged and swallowed."""
     try:
         return log_search(settings, result, source, session=session)
-    except (StorageError, OSError):
-        logging.getLogger(__name__).warning("search not logged", exc_info=True)
+    except (StorageError, OSError) as err:  # one line, no traceback: the search itself worked
+        logging.getLogger(__name__).warning("search not logged: %s", err)
         return None
 
 

@@ -102,7 +102,7 @@ def _norm(value: Any) -> str | None:
 def _load_deals(settings: Settings) -> pd.DataFrame:
     """Opportunities of the workspace's deal data (the deals layer, or its parquet files)."""
     try:
-        from spmkb.deals.store import load_deal_data
+        from spmkb.deals.workspace import load_deal_data
     except ImportError:  # deals store not written yet: read the documented folder layout
         import pandas as pd
 

@@ -34,7 +34,6 @@ from spmkb.config import Settings
 from spmkb.errors import StoreError
 
 HEARTBEAT_TIMEOUT = 3.0  # seconds per heartbeat attempt
-REQUEST_TIMEOUT = 30.0  # seconds for any one request to a Chroma server (none by default)
 ORPHAN_AGE = 6 * 3600  # a half-built collection of another host is removed after this long
 _CLIENTS: dict[str, Any] = {}
 
@@ -73,12 +72,34 @@ def parse_url(url: str) -> ServerAddress:
     return ServerAddress(parts.hostname, port, ssl)
 
 
-def heartbeat(address: ServerAddress, timeout: float = HEARTBEAT_TIMEOUT) -> None:
+def auth_headers(token: str | None) -> dict[str, str]:
+    """The headers that carry a server token (none without one)."""
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def heartbeat(
+    address: ServerAddress, timeout: float = HEARTBEAT_TIMEOUT, token: str | None = None
+) -> None:
     """Check the server answers ``/api/v2/heartbeat`` within ``timeout`` seconds."""
     url = address.url + "/api/v2/heartbeat"
+    request = urllib.request.Request(url, headers=auth_headers(token))
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
             json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403):
+            raise StoreError(
+                f"Chroma server at {address.url} refused the request ({exc.code}: "
+                + ("a token is required" if not token else "the token was not accepted")
+                + ")",
+                field="chroma_token",
+                hint="set SPMKB_CHROMA_TOKEN (or chroma_token in spmkb.toml) to the team's token",
+            ) from None
+        raise StoreError(
+            f"Chroma server at {address.url} answered {exc.code} {exc.reason}",
+            field="chroma_url",
+            hint="check the URL points at a Chroma server (or its proxy)",
+        ) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise StoreError(
@@ -99,17 +120,21 @@ def open_client(settings: Settings) -> Any:
     """Return a Chroma client for ``settings`` (cached per path/URL in this process)."""
     if settings.chroma_url:
         address = parse_url(settings.chroma_url)
-        heartbeat(address)
-        key = "http:" + address.url
+        heartbeat(address, token=settings.chroma_token)
+        key = f"http:{address.url}:{hash(settings.chroma_token)}:{settings.chroma_timeout}"
         if key in _CLIENTS:
             return _CLIENTS[key]
         import chromadb
 
         try:
             client = chromadb.HttpClient(
-                host=address.host, port=address.port, ssl=address.ssl, settings=_chroma_settings()
+                host=address.host,
+                port=address.port,
+                ssl=address.ssl,
+                headers=auth_headers(settings.chroma_token),
+                settings=_chroma_settings(),
             )
-            _set_timeout(client, REQUEST_TIMEOUT)
+            _set_timeout(client, float(settings.chroma_timeout))
         except Exception as exc:
             raise StoreError(f"cannot connect to Chroma at {address.url}: {exc}") from exc
     else:
@@ -160,6 +185,17 @@ def reopen_client(settings: Settings) -> Any:
     return open_client(settings)
 
 
+def _is_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a request timeout."""
+    import httpx
+
+    while exc is not None:
+        if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -201,10 +237,22 @@ class Store:
         self._collection: Any | None = None
 
     def _wrap(self, action: str, exc: Exception) -> StoreError:
-        where = self.settings.chroma_url or str(self.settings.chroma_path)
+        if self.settings.chroma_url:
+            if _is_timeout(exc):
+                return StoreError(
+                    f"Chroma server at {self.settings.chroma_url} did not answer within "
+                    f"{self.settings.chroma_timeout:g} s while trying to {action}",
+                    field="chroma_url",
+                    hint="the server is frozen or overloaded: restart it (chroma run …), or "
+                    "unset SPMKB_CHROMA_URL to use the embedded index",
+                )
+            return StoreError(
+                f"Chroma server at {self.settings.chroma_url} failed to {action}: {exc}",
+                hint="check the server runs and the token (SPMKB_CHROMA_TOKEN) is right",
+            )
         return StoreError(
-            f"Chroma failed to {action} ({where}): {exc}",
-            hint="if it keeps failing, run `spmkb index --rebuild`; for a server, check it runs",
+            f"Chroma failed to {action} ({self.settings.chroma_path}): {exc}",
+            hint="if it keeps failing, run `spmkb index --rebuild`",
         )
 
     def _names(self) -> list[str]:

@@ -167,7 +167,7 @@ class DashboardPanel:
 
         if data is None:
             from spmkb.config import load_settings
-            from spmkb.deals.store import load_deal_data
+            from spmkb.deals.workspace import load_deal_data
 
             data = load_deal_data(load_settings({"store": store}), folder=data_dir)
         self.data = data

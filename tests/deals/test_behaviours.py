@@ -4,7 +4,7 @@ The true effects come from the sample generator's own step model (docs/metrics.m
 "Planted effects"): ``true_effects(data)`` recomputes each closed deal's chance of winning
 with a behaviour band set to each value and averages the difference to the reference band
 over the deals ``behaviours()`` analyses (g-computation). Left out: the rep skill (sd 0.08
-logit); a deal's discovery-first flag is averaged over its 60/40 draw where not observed.
+logit); a deal's discovery-first flag is averaged over its rep's share where not observed.
 
 Hand-made check of "contacts up to the decision" (``test_contacts_count_up_to_the_close``):
 deal X (won 2026-01-31) has a 2-contact call on 2026-01-10 and a 6-contact meeting on
@@ -14,13 +14,16 @@ deal X (won 2026-01-31) has a 2-contact call on 2026-01-10 and a 6-contact meeti
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from spmkb.deals import metrics as m
 from spmkb.deals._frame import deal_frame
-from spmkb.deals.sample import _BASE_STEP_P, TOP_PERFORMERS, WEAK_STAGE_REPS, generate_sample
+from spmkb.deals.sample import _BASE_STEP_P, SAMPLE_END, WEAK_STAGE_REPS, generate_sample
+from spmkb.deals.sample_people import rep_traits
 from spmkb.deals.schema import PIPELINE_STAGES, DealData
 
 
@@ -28,24 +31,28 @@ def _sig(z: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-z))
 
 
-def _base_logits(data: DealData) -> tuple[np.ndarray, np.ndarray]:
-    """(step logits without contacts/discovery/first-response terms, closed mask)."""
+def _base_logits(data: DealData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(step logits without contacts/discovery/first-response terms, closed mask, each deal's
+    rep's discovery-first share), from the generator's model and the roster's traits."""
     o = data.opportunities
-    reps = data.reps.set_index("rep")
+    start = date(SAMPLE_END.year - 3, SAMPLE_END.month, SAMPLE_END.day)  # the default window
+    tr = rep_traits(len(data.reps), start, np.random.default_rng(0))  # ramps: deterministic
+    idx = pd.Series(np.arange(len(tr.reps)), index=tr.reps["rep"].astype(str))
+    rep = o["rep"].astype(str).to_numpy()
+    ri = idx.reindex(rep).to_numpy()
     n = len(o)
     z = np.tile(np.log(_BASE_STEP_P / (1 - _BASE_STEP_P)), (n, 1))
-    rep = o["rep"].astype(str).to_numpy()
-    z += np.where(np.isin(rep, TOP_PERFORMERS), 0.45, 0.0)[:, None]
     for name, stage in WEAK_STAGE_REPS.items():
         z[rep == name, PIPELINE_STAGES.index(stage)] -= 1.4
-    start = pd.to_datetime(reps["start_date"]).reindex(rep).to_numpy()
-    tenure = (o["created"].to_numpy() - start) / np.timedelta64(1, "D")
-    z -= (0.9 * (1 - np.clip(tenure / 180.0, 0, 1)))[:, None]
+    started = pd.to_datetime(tr.reps["start_date"]).to_numpy()[ri]
+    tenure = (o["created"].to_numpy() - started) / np.timedelta64(1, "D")
+    ramp = np.minimum(np.clip(tenure / tr.ramp_days[ri], 0, None), tr.ramp_cap[ri])
+    z -= (0.9 * (1 - ramp))[:, None]
     seg = o["segment"].map({"SMB": 0.1, "Mid-Market": 0.0, "Enterprise": -0.25}).to_numpy(float)
     comp = o["competitor"].map({"Spendwise": -0.2, "ClearPO": -0.1, "Procura": -0.35,
                                 "Tallyhouse": -0.05}).fillna(0.2).to_numpy(float)  # fmt: skip
     z[:, 4:] += (seg + comp)[:, None]
-    return z, (o["status"] != "open").to_numpy()
+    return z, (o["status"] != "open").to_numpy(), tr.discovery_share[ri]
 
 
 def _p_win(z: np.ndarray, contacts: np.ndarray, disc: np.ndarray, frh: np.ndarray,
@@ -59,34 +66,43 @@ def _p_win(z: np.ndarray, contacts: np.ndarray, disc: np.ndarray, frh: np.ndarra
 
 
 def _avg_disc(z: np.ndarray, contacts: np.ndarray, frh: np.ndarray, disc_obs: np.ndarray,
-              steps: slice = slice(0, 6)) -> np.ndarray:  # fmt: skip
-    """P(win) with the discovery flag observed where known, else averaged over its 60/40 draw."""
+              share: np.ndarray, steps: slice = slice(0, 6)) -> np.ndarray:  # fmt: skip
+    """P(win) with the discovery flag observed where known, else averaged over the rep's share."""
     yes = _p_win(z, contacts, np.ones(len(z), bool), frh, steps)
     no = _p_win(z, contacts, np.zeros(len(z), bool), frh, steps)
-    return np.where(np.isnan(disc_obs), 0.6 * yes + 0.4 * no, np.where(disc_obs > 0.5, yes, no))
+    avg = share * yes + (1 - share) * no
+    return np.where(np.isnan(disc_obs), avg, np.where(disc_obs > 0.5, yes, no))
 
 
 def true_effects(data: DealData) -> dict[tuple[str, str], float]:
-    """(behaviour, band) -> planted difference in win probability vs the reference band."""
+    """(behaviour, band) -> planted difference in win probability vs the reference band.
+
+    Setting a deal to a contacts band means drawing its contacts from the band's observed
+    distribution (5+ holds 5 to 9 contacts: top performers add 2-3).
+    """
     f = deal_frame(data)
-    z, closed = _base_logits(data)
+    z, closed, share = _base_logits(data)
     frh_h = data.opportunities["first_response_hours"].to_numpy(float)
     frh = np.select([frh_h < 1, frh_h < 4, frh_h < 24], [0.5, 0.25, 0.0], -0.5)
     contacts, disc_obs = f.contacts, f.disc_before_demo
     out: dict[tuple[str, str], float] = {}
     c = closed & ~np.isnan(contacts)
-    p = {k: _avg_disc(z[c], np.full(c.sum(), float(k)), frh[c], disc_obs[c]) for k in range(1, 7)}
-    p["5+"] = (0.10 * p[5] + 0.07 * p[6]) / 0.17
-    for band, key in (("2", 2), ("3", 3), ("4", 4), ("5+", "5+")):
-        out[("contacts_per_deal", band)] = float(np.mean(p[key] - p[1]))
+    values = contacts[c]
+    p = {k: _avg_disc(z[c], np.full(c.sum(), float(k)), frh[c], disc_obs[c], share[c])
+         for k in np.unique(values)}  # fmt: skip
+    bands = {"1": [1], "2": [2], "3": [3], "4": [4], "5+": [k for k in p if k >= 5]}
+    mix = {b: sum(np.mean(values == k) * p[k] for k in ks) / np.mean(np.isin(values, ks))
+           for b, ks in bands.items()}  # fmt: skip
+    for band in ("2", "3", "4", "5+"):
+        out[("contacts_per_deal", band)] = float(np.mean(mix[band] - mix["1"]))
     d = closed & ~np.isnan(disc_obs)
     yes = _p_win(z[d], contacts[d], np.ones(d.sum(), bool), frh[d], slice(3, 6))
     no = _p_win(z[d], contacts[d], np.zeros(d.sum(), bool), frh[d], slice(3, 6))
     out[("discovery_before_demo", "yes")] = float(np.mean(yes - no))
     r = closed & ~np.isnan(frh_h)
-    ref = _avg_disc(z[r], contacts[r], np.full(r.sum(), 0.5), disc_obs[r])
+    ref = _avg_disc(z[r], contacts[r], np.full(r.sum(), 0.5), disc_obs[r], share[r])
     for band, shift in (("1-4 h", 0.25), ("4-24 h", 0.0), ("> 24 h", -0.5)):
-        other = _avg_disc(z[r], contacts[r], np.full(r.sum(), shift), disc_obs[r])
+        other = _avg_disc(z[r], contacts[r], np.full(r.sum(), shift), disc_obs[r], share[r])
         out[("first_response", band)] = float(np.mean(other - ref))
     return out
 

@@ -157,7 +157,7 @@ def test_deals_commands_do_not_import_torch_or_chromadb(test_data: Path) -> None
 @pytest.mark.shared
 def test_import_maven_folder_end_to_end(in_tmp: Path, shared_data: Path) -> None:
     from spmkb.config import load_settings
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
 
     result = runner.invoke(
         app, ["deals", "import", str(shared_data / "deals-maven-crm"), "--store", "ws", "--json"]

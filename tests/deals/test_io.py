@@ -120,3 +120,66 @@ def test_read_errors_name_the_file(
 def test_folder_is_not_a_file(tmp_path: Path) -> None:
     with pytest.raises(DealDataError, match="is a folder"):
         read_table(tmp_path)
+
+
+def test_neutralise_formulas_prefixes_risky_text_only() -> None:
+    """Text starting with = + - @ TAB CR gets a leading '; plain numbers and other columns do not."""
+    from spmkb.csvsafe import neutralise_formulas
+
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(
+                [
+                    "=1+1",
+                    "+41 79",
+                    "-500",
+                    "-2+3+cmd|' /C calc'!A0",
+                    "@SUM(A1)",
+                    "\tx",
+                    "\rx",
+                    "ok",
+                ],
+                dtype="str",
+            ),
+            "num": [-1.0, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+        }
+    )
+    out = neutralise_formulas(frame)
+    assert out["text"].tolist() == [
+        "'=1+1",
+        "'+41 79",
+        "-500",
+        "'-2+3+cmd|' /C calc'!A0",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "ok",
+    ]
+    assert out["num"].tolist() == frame["num"].tolist()
+    assert frame["text"][0] == "=1+1"  # the input is not changed
+
+
+def test_rejects_file_has_no_live_formulas(test_data: Path, tmp_path: Path) -> None:
+    """formula_cells.csv row 4 (006X3) has a negative amount, owner '@SUM(1+1)' and account
+    "+cmd|' /C calc'!A0": it is rejected and its cells are written as text ('-prefixed);
+    the amount -500 is a plain number and stays as it is."""
+    import csv
+
+    from spmkb.config import load_settings
+    from spmkb.deals.workspace import import_deals
+
+    settings = load_settings({"store": str(tmp_path / "store")}, cwd=tmp_path, environ={})
+    report = import_deals(
+        test_data / "deals" / "formula_cells.csv", preset="salesforce", settings=settings
+    )
+    assert report.rejects_path is not None
+    with report.rejects_path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["Opportunity ID"] for r in rows] == ["006X3"]
+    assert rows[0]["Opportunity Owner"] == "'@SUM(1+1)"
+    assert rows[0]["Account Name"] == "'+cmd|' /C calc'!A0"
+    assert rows[0]["Amount"] == "-500"
+    assert rows[0]["reason"] == "amount '-500' is negative"
+    risky = ("=", "+", "-", "@", "\t", "\r")
+    cells = [v for r in rows for k, v in r.items() if k != "Amount"]
+    assert not [v for v in cells if v.startswith(risky)]

@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spmkb.config import load_settings
+from spmkb.config import Settings, load_settings
 from spmkb.deals.parse import parse_amounts, parse_dates
-from spmkb.deals.store import load_deal_data, save_deal_data
-from spmkb.deals.validate import RULES, check_deals, import_deals
+from spmkb.deals.store import save_deal_data
+from spmkb.deals.validate import RULES, check_deals
+from spmkb.deals.workspace import import_deals, load_deal_data
 from spmkb.errors import DealDataError
 
 BAD_ROW = 4  # header = row 1: the bad row is the third data row in every bad_*.csv
@@ -283,7 +284,7 @@ def test_save_failure_restores_old_folder(tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(DealDataError, match="cannot save deal data"):
         save_deal_data(data, folder)
     monkeypatch.undo()
-    assert len(load_deal_data(folder=folder).opportunities) == 7
+    assert len(load_deal_data(Settings(), folder=folder).opportunities) == 7
     assert [p.name for p in tmp_path.iterdir()] == ["deals"]
 
 

@@ -44,9 +44,9 @@ def sample_deals(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sample_data(sample_deals: Path):  # -> DealData
     """The sample deal data as the notebooks read it."""
-    from spmkb.deals.store import load_deal_data
+    from spmkb.deals.workspace import load_deal_data
 
-    return load_deal_data(folder=sample_deals)
+    return load_deal_data(Settings(), folder=sample_deals)
 
 
 @pytest.fixture()

@@ -15,12 +15,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.shared]
 
 
 def test_maven_rep_review_matches_metrics(shared_data: Path, tmp_path: Path, make_ws) -> None:
-    from spmkb.deals.store import load_deal_data, save_deal_data
+    from spmkb.config import Settings
+    from spmkb.deals.store import save_deal_data
+    from spmkb.deals.workspace import load_deal_data
     from spmkb.deals.validate import check_deals
 
     report = check_deals(shared_data / "deals-maven-crm", preset="maven")
     folder = save_deal_data(report.data, tmp_path / "maven")
-    data = load_deal_data(folder=folder)
+    data = load_deal_data(Settings(), folder=folder)
     settings = make_ws(tmp_path / "ws", folder)
     path = new_review(settings, "Darcel Schlecht", "2017-Q3")
     nb = nbformat.read(str(path), as_version=4)
