@@ -6,8 +6,7 @@ in torch, sentence-transformers or chromadb.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from spmkb._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -23,11 +22,5 @@ _EXPORTS: dict[str, str] = {
     "SearchResult": "spmkb.search.model",
 }
 
-__all__ = ["__version__", *_EXPORTS]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spmkb' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
+__all__ = ["__version__", *__all__]

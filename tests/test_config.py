@@ -216,15 +216,12 @@ def test_every_table_key_the_code_reads_is_declared() -> None:
     assert used - declared == set()
 
 
-def test_search_fusion_defaults_agree_with_the_search_engine() -> None:
-    """FusionWeights (spmkb.search.query) still holds its own defaults: they must match."""
+def test_search_fusion_weights_come_from_the_declared_settings(tmp_path) -> None:
+    """FusionWeights reads [search] through Settings.option: declared defaults, file values."""
     from spmkb.search.query import FusionWeights
 
-    declared = {s.name: s.default for s in TABLE_SETTINGS["search"]}
-    w = FusionWeights()
-    assert declared == {
-        "semantic_weight": w.semantic,
-        "lexical_weight": w.lexical,
-        "rrf_k": w.rrf_k,
-        "exact_boost": w.exact_boost,
-    }
+    w = FusionWeights.from_settings(load_settings(cwd=tmp_path, environ={}))
+    assert (w.semantic, w.lexical, w.rrf_k, w.exact_boost) == (1.0, 1.0, 20.0, 1.5)
+    (tmp_path / "spmkb.toml").write_text("[search]\nrrf_k = 60\n")
+    w = FusionWeights.from_settings(load_settings(cwd=tmp_path, environ={}))
+    assert w.rrf_k == 60.0

@@ -238,14 +238,18 @@ def report_leaderboard(
     top: int | None = typer.Option(None, "--top", help="Show only the first N reps."),
     store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
 ) -> None:  # fmt: skip
-    """Reps ranked by % of quota or by improvement over the previous period.
+    """Reps ranked by % of quota (by won amount without quotas) or by improvement.
 
+    Improvement compares the same elapsed days while the period runs, whole periods after.
     Example: spmkb report leaderboard --period 2026-Q2 --by improvement --top 10
     """
     from spmkb.deals.metrics import leaderboard
 
     frame = leaderboard(_load(store, data), team=team, period=period, by=by, top=top)
-    _emit({"leaderboard": frame}, json_out, ("warning",))
+    _emit({"leaderboard": frame}, json_out, ("warning", "ranked_by", "compared"))
+    if not json_out and len(frame):
+        row = frame.iloc[0]
+        typer.echo(f"Ranked by {row['ranked_by']}; improvement: {row['compared']}.")
 
 
 @report_app.command("coaching")

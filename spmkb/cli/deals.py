@@ -51,12 +51,13 @@ def render_report(report: Any, *, verb: str = "Checked") -> str:
     return "\n".join(lines)
 
 
+ExportArg = typer.Argument(..., help="Export file (CSV, .xlsx, Parquet) or folder (maven, olist).")
+
+
 @deals_app.command("check")
 @handle_errors
 def check(
-    file: Path = typer.Argument(
-        ..., help="Export file (CSV, .xlsx, Parquet) or folder (maven, olist)."
-    ),
+    file: Path = ExportArg,
     preset: str | None = PresetOpt,
     store: Path | None = StoreOpt,
     json_out: bool = JsonOpt,
@@ -79,9 +80,7 @@ def check(
 @deals_app.command("import")
 @handle_errors
 def import_(
-    file: Path = typer.Argument(
-        ..., help="Export file (CSV, .xlsx, Parquet) or folder (maven, olist)."
-    ),
+    file: Path = ExportArg,
     preset: str | None = PresetOpt,
     store: Path | None = StoreOpt,
     allow_empty: bool = typer.Option(

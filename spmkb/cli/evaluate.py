@@ -6,30 +6,21 @@ from pathlib import Path
 
 import typer
 
-from spmkb.cli._app import (
-    ChromaUrlOpt,
-    JsonOpt,
-    PlaybooksOpt,
-    StoreOpt,
-    app,
-    emit_json,
-    handle_errors,
-    settings_from,
-)
+from spmkb.cli import _app as cli
 
 ALL = ("hybrid", "semantic", "lexical")
 
 
-@app.command("eval")
-@handle_errors
+@cli.app.command("eval")
+@cli.handle_errors
 def eval_cmd(
     queries: Path = typer.Argument(
         ...,
         help="Labeled queries: a YAML file (eval/queries.yml) or a BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv).",
     ),
-    store: str = StoreOpt,
-    playbooks: str = PlaybooksOpt,
-    chroma_url: str = ChromaUrlOpt,
+    store: str = cli.StoreOpt,
+    playbooks: str = cli.PlaybooksOpt,
+    chroma_url: str = cli.ChromaUrlOpt,
     mode: str = typer.Option("hybrid", "--mode", help="hybrid, semantic, lexical or all."),
     k: int = typer.Option(
         10, "-k", min=5, max=100, help="Depth of each result list (recall@k, MRR, nDCG@k)."
@@ -42,7 +33,7 @@ def eval_cmd(
     misses: bool = typer.Option(
         False, "--misses", help="List the queries whose relevant assets were not all found."
     ),
-    as_json: bool = JsonOpt,
+    as_json: bool = cli.JsonOpt,
 ) -> None:
     """Measure search quality: recall@5, recall@k, MRR and nDCG@k over labeled queries.
 
@@ -56,12 +47,12 @@ def eval_cmd(
     from spmkb.search.evaluate import run_evaluation
 
     modes = ALL if mode == "all" else (mode,)
-    settings = settings_from(store=store, playbooks=playbooks, chroma_url=chroma_url)
+    settings = cli.settings_from(store=store, playbooks=playbooks, chroma_url=chroma_url)
     run = run_evaluation(
         queries, settings, modes=modes, k=k, index=not no_index, progress=not as_json
     )
     if as_json:
-        emit_json(run.to_dict())
+        cli.emit_json(run.to_dict())
         return
     first = next(iter(run.reports.values()))
     line = f"{run.source}: {len(first.per_query)} queries, top {k}"

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from spmkb.cli._app import (
-    ChromaUrlOpt,
-    JsonOpt,
-    PlaybooksOpt,
-    StoreOpt,
-    app,
-    emit_json,
-    handle_errors,
-    settings_from,
-)
+from spmkb.cli import _app as cli
 
 
-@app.command("recommend")
-@handle_errors
+@cli.app.command("recommend")
+@cli.handle_errors
 def recommend_cmd(
     stage: str = typer.Option(None, "--stage", help="Pipeline stage, e.g. discovery."),
     industry: str = typer.Option(None, "--industry", help="Customer industry, e.g. healthcare."),
@@ -26,28 +17,29 @@ def recommend_cmd(
     deal: str = typer.Option(
         None, "--deal", help="Open deal id: stage, industry, competitor come from the deal data."
     ),
-    store: str = StoreOpt,
-    playbooks: str = PlaybooksOpt,
-    chroma_url: str = ChromaUrlOpt,
-    as_json: bool = JsonOpt,
+    store: str = cli.StoreOpt,
+    playbooks: str = cli.PlaybooksOpt,
+    chroma_url: str = cli.ChromaUrlOpt,
+    as_json: bool = cli.JsonOpt,
 ) -> None:
     """Recommend what to read before a call: stage playbook, battlecard, objections, case study.
 
     Example: spmkb recommend --stage negotiation --industry healthcare --competitor acme
     """
+    from spmkb.deals.lookup import deal_context
     from spmkb.search.recommend import recommend
 
-    settings = settings_from(store=store, playbooks=playbooks, chroma_url=chroma_url)
+    settings = cli.settings_from(store=store, playbooks=playbooks, chroma_url=chroma_url)
     pack = recommend(
         settings,
         stage=stage,
         industry=industry,
         persona=persona,
         competitor=competitor,
-        deal_id=deal,
+        deal=deal_context(settings, deal) if deal else None,
     )
     if as_json:
-        emit_json(pack.to_dict())
+        cli.emit_json(pack.to_dict())
         return
     context = ", ".join(
         f"{k} {v}"
@@ -74,13 +66,13 @@ def recommend_cmd(
         )
 
 
-@app.command("gaps")
-@handle_errors
+@cli.app.command("gaps")
+@cli.handle_errors
 def gaps_cmd(
-    store: str = StoreOpt,
-    playbooks: str = PlaybooksOpt,
+    store: str = cli.StoreOpt,
+    playbooks: str = cli.PlaybooksOpt,
     top: int = typer.Option(10, "--top", help="How many frequent queries to list."),
-    as_json: bool = JsonOpt,
+    as_json: bool = cli.JsonOpt,
 ) -> None:
     """Content gaps: frequent, unanswered and poorly answered questions; thin stages and types.
 
@@ -88,10 +80,10 @@ def gaps_cmd(
     """
     from spmkb.search.log import content_gaps
 
-    settings = settings_from(store=store, playbooks=playbooks)
+    settings = cli.settings_from(store=store, playbooks=playbooks)
     tables = content_gaps(settings, top=top)
     if as_json:
-        emit_json({name: frame.to_dict(orient="records") for name, frame in tables.items()})
+        cli.emit_json({name: frame.to_dict(orient="records") for name, frame in tables.items()})
         return
     titles = {
         "top_queries": "Most frequent questions",

@@ -4,31 +4,22 @@ from __future__ import annotations
 
 import typer
 
-from spmkb.cli._app import (
-    ChromaUrlOpt,
-    JsonOpt,
-    PlaybooksOpt,
-    StoreOpt,
-    app,
-    emit_json,
-    handle_errors,
-    settings_from,
-)
+from spmkb.cli import _app as cli
 
 
-@app.command("index")
-@handle_errors
+@cli.app.command("index")
+@cli.handle_errors
 def index_cmd(
-    playbooks: str = PlaybooksOpt,
-    store: str = StoreOpt,
-    chroma_url: str = ChromaUrlOpt,
+    playbooks: str = cli.PlaybooksOpt,
+    store: str = cli.StoreOpt,
+    chroma_url: str = cli.ChromaUrlOpt,
     rebuild: bool = typer.Option(
         False,
         "--rebuild",
         help="Embed everything again into a new index that replaces the old one when complete.",
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any file was skipped."),
-    as_json: bool = JsonOpt,
+    as_json: bool = cli.JsonOpt,
 ) -> None:
     """Index the playbook folder for search (only new or changed sections are embedded).
 
@@ -39,10 +30,10 @@ def index_cmd(
     """
     from spmkb.search import index_library
 
-    settings = settings_from(playbooks=playbooks, store=store, chroma_url=chroma_url)
+    settings = cli.settings_from(playbooks=playbooks, store=store, chroma_url=chroma_url)
     summary = index_library(settings, rebuild=rebuild, strict=strict, progress=not as_json)
     if as_json:
-        emit_json(summary.to_dict())
+        cli.emit_json(summary.to_dict())
     else:
         if summary.rebuilt:
             typer.echo(f"Rebuilt the index ({summary.rebuilt}).")
@@ -62,20 +53,20 @@ def index_cmd(
         raise typer.Exit(1)
 
 
-@app.command("search")
-@handle_errors
+@cli.app.command("search")
+@cli.handle_errors
 def search_cmd(
     query: str = typer.Argument(..., help="What to look for, in your own words."),
-    store: str = StoreOpt,
-    playbooks: str = PlaybooksOpt,
-    chroma_url: str = ChromaUrlOpt,
+    store: str = cli.StoreOpt,
+    playbooks: str = cli.PlaybooksOpt,
+    chroma_url: str = cli.ChromaUrlOpt,
     stage: str = typer.Option(None, "--stage", help="Only assets for this pipeline stage."),
     type_: str = typer.Option(None, "--type", help="Only assets of this type, e.g. battlecard."),
     persona: str = typer.Option(None, "--persona", help="Only assets for this buyer persona."),
     industry: str = typer.Option(None, "--industry", help="Only assets for this industry."),
     k: int = typer.Option(10, "-k", "--limit", min=1, max=100, help="Number of assets to show."),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid, semantic or lexical."),
-    as_json: bool = JsonOpt,
+    as_json: bool = cli.JsonOpt,
 ) -> None:
     """Search the indexed playbooks; results are assets with their best-matching section.
 
@@ -83,7 +74,7 @@ def search_cmd(
     """
     from spmkb.search import search
 
-    settings = settings_from(store=store, playbooks=playbooks, chroma_url=chroma_url)
+    settings = cli.settings_from(store=store, playbooks=playbooks, chroma_url=chroma_url)
     result = search(
         query,
         settings,
@@ -98,7 +89,7 @@ def search_cmd(
 
     try_log_search(settings, result, "cli")  # feeds `spmkb gaps`; never fails the search
     if as_json:
-        emit_json(result.to_dict())
+        cli.emit_json(result.to_dict())
         return
     if not result.hits:
         typer.echo("No results. Try other words, fewer filters or --mode semantic.")
@@ -109,3 +100,5 @@ def search_cmd(
         typer.echo(f"   {hit.snippet}")
         typer.echo("")
     typer.echo(f"{len(result.hits)} results in {result.took_ms:.0f} ms ({result.mode}).")
+    for note in result.notes:
+        typer.echo(f"Note: {note}")

@@ -11,7 +11,7 @@ from spmkb.content.parse import (
     parse_asset,
     safe_path,
 )
-from spmkb.content.render import highlight_terms, render_markdown, sanitize_html
+from spmkb.content.render import highlight_terms, render_markdown, sanitize_html, strip_markdown
 from spmkb.content.sections import CHUNKER_VERSION, split_sections
 
 __all__ = [
@@ -34,4 +34,5 @@ __all__ = [
     "safe_path",
     "sanitize_html",
     "split_sections",
+    "strip_markdown",
 ]

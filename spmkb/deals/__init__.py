@@ -6,8 +6,7 @@ needs); nothing here imports torch, chromadb or plotly.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from spmkb._lazy import lazy_exports
 
 # name -> module that defines it
 _EXPORTS: dict[str, str] = {
@@ -44,12 +43,4 @@ _EXPORTS: dict[str, str] = {
     "PRESETS": "spmkb.deals.presets",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    """Import a public name on first use."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spmkb.deals' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -1,21 +1,24 @@
 """Will a rep, team or the company make its number? A probabilistic bookings forecast.
 
-For a period and an ``as_of`` date the forecast adds three parts:
+The forecast uses only what was known on its ``as_of`` date: it runs on
+:func:`~spmkb.deals.forecast_rates.as_known_on` (deals created later removed, deals closed
+later re-opened, stage history cut), so a backtest on the full data is the forecast that
+would have been made then. For a period and an ``as_of`` date it adds three parts:
 
 1. **won so far**: deals won with a close date between the period start and ``as_of``;
-2. **open pipeline**: every deal open at ``as_of`` (created, not yet closed) is won *inside
-   the period* with the probability learnt for its stage from history: at the same point
-   of each of the previous four periods, the share of deals then open at that stage that
-   were won before that period ended (only deals closed before ``as_of`` count, so there
-   is no look-ahead). A rep's own rates are shrunk towards the company's, so a rep with
-   little history gets (and is told they get) the company-wide rates;
-3. **new deals**: deals not yet created that are won inside the period, at the rate seen
+2. **open pipeline**: every deal open at ``as_of`` is won *inside the period* with the
+   rate learnt for its cell (its stage from the stage history, or, without stage history,
+   its age) and product, at the same point of each of the previous four periods
+   (:func:`~spmkb.deals.forecast_rates.learn`). A rep's own rates are shrunk towards the
+   company's, so a rep with little history gets (and is told they get) company-wide rates;
+3. **new deals**: deals not yet created that are won inside the period, at the count seen
    over the same remaining window of the previous four periods.
 
 A seeded, vectorised Monte Carlo simulation turns these into a bookings distribution:
 P10/P50/P90 and the probability of reaching quota. Each run also draws one period-wide
-conversion factor (spread learnt from how much past periods' conversion swung), so the
-interval reflects good and bad quarters, not only deal-by-deal luck.
+factor (its spread measured, beyond deal-by-deal luck, over the scopes of the forecast's
+level in past periods), so the interval reflects good and bad quarters. A finished period
+is reported as what was won; a period more than one period ahead is refused.
 """
 
 from __future__ import annotations
@@ -33,11 +36,21 @@ from spmkb.deals._frame import (
     data_today,
     day_of,
     deal_frame,
-    latest_period,
+    period_or_latest,
     select,
 )
-from spmkb.deals.periods import Period, as_date
-from spmkb.deals.schema import PIPELINE_STAGES, DealData
+from spmkb.deals.forecast_rates import (
+    MIN_SWING,
+    as_known_on,
+    cell_at,
+    cell_label,
+    learn,
+    new_business,
+    quoted_amounts,
+)
+from spmkb.deals.periods import Period, as_date, period_of
+from spmkb.deals.schema import DealData
+from spmkb.errors import DealDataError
 
 
 def money(x: float | None) -> str:
@@ -75,6 +88,7 @@ class Forecast:
     p_quota: float | None
     rates: str
     notes: list[str] = field(default_factory=list)
+    finished: bool = False
     by_stage: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     simulations: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
@@ -85,6 +99,7 @@ class Forecast:
             "name": self.name,
             "period": self.period,
             "as_of": self.as_of.isoformat(),
+            "finished": self.finished,
             "quota": self.quota,
             "won_to_date": self.won_to_date,
             "open_deals": self.open_deals,
@@ -104,6 +119,11 @@ class Forecast:
 
     def verdict(self) -> str:
         """One phrase answering "am I going to make my number?"."""
+        if self.finished:
+            if self.quota is None:
+                return "the period is over"
+            made = self.won_to_date >= self.quota
+            return "the period is over: " + ("made the number" if made else "missed the number")
         if self.p_quota is None:
             return "no quota set"
         if self.p_quota >= 0.8:
@@ -117,6 +137,12 @@ class Forecast:
     def summary(self) -> str:
         """A sentence answering "am I going to make my number?" with the key figures."""
         who = "The company" if self.scope == "company" else self.name
+        if self.finished:
+            text = f"{who}: {self.period} is over: won {money(self.won_to_date)}"
+            if self.quota is None:
+                return text + " (no quota set)."
+            pct = f" ({self.won_to_date / self.quota:.0%})" if self.quota > 0 else ""
+            return text + f" against quota {money(self.quota)}{pct}."
         head = f"{who}, {self.period} (as of {self.as_of.isoformat()}): {self.verdict()}"
         body = f"P50 {money(self.p50)}"
         if self.quota is not None:
@@ -128,66 +154,24 @@ class Forecast:
         return f"{head} — {body}. {tail}"
 
 
-def _stage_at(f: Any, idx: np.ndarray, a: int) -> np.ndarray:
-    """Each deal's stage index at day ``a`` (stage history; else current stage, or first if closed later)."""
-    ent = f.entered[idx]
-    known = (ent != NO_DAY) & (ent <= a)
-    has_hist = (f.entered[idx] != NO_DAY).any(axis=1)
-    from_hist = np.where(known.any(axis=1), N_STAGES - 1 - np.argmax(known[:, ::-1], axis=1), 0)
-    still_open = f.open[idx]
-    fallback = np.where(still_open, f.furthest[idx], 0)
-    return np.where(has_hist, from_hist, fallback)
-
-
-def _snapshot_rates(
-    f: Any, p: Period, a: int, lookback: int, min_history: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
-    """Stage -> P(won inside the period) learnt at the same point of the previous periods.
-
-    For each of the ``lookback`` previous periods (ended before ``a``), take the deals open
-    at the same offset into that period and count, per rep and stage, how many were won
-    before that period ended. Rates are amount-weighted (won amount / open amount), since
-    big deals close less often and later. Returns the company rates per stage, per-rep
-    rates shrunk towards the company's (weight ``n / (n + min_history)`` on the rep's own),
-    the per-rep deal counts, the number of snapshots used, and the spread (standard
-    deviation) across snapshots of won / expected-at-pooled-rates, i.e. how much a whole
-    period's conversion swings: the simulation draws one such factor per run.
-    """
-    offset = a - day_of(p.start)
-    n_reps = len(f.rep_names)
-    won = np.zeros((n_reps, N_STAGES))
-    value = np.zeros((n_reps, N_STAGES))
-    seen = np.zeros((n_reps, N_STAGES))
-    used = 0
-    per_snap: list[tuple[np.ndarray, np.ndarray]] = []
-    for i in range(1, lookback + 1):
-        q = p.previous(i)
-        q_start, q_end = day_of(q.start), day_of(q.end)
-        if q_end >= a:
-            continue
-        snap = q_start + offset
-        closed_by = f.closed & (f.close <= snap) & (f.close != NO_DAY)
-        idx = np.nonzero((f.created <= snap) & (f.created != NO_DAY) & ~closed_by)[0]
-        if not len(idx):
-            continue
-        used += 1
-        stage = _stage_at(f, idx, snap)
-        hit = f.won[idx] & (f.close[idx] > snap) & (f.close[idx] <= q_end)
-        np.add.at(seen, (f.rep[idx], stage), 1)
-        np.add.at(value, (f.rep[idx], stage), f.amount[idx])
-        np.add.at(won, (f.rep[idx], stage), f.amount[idx] * hit)
-        per_snap.append(
-            (np.bincount(stage, f.amount[idx], N_STAGES), float((f.amount[idx] * hit).sum()))
+def _check_horizon(p: Period, a_date: date, today: date) -> None:
+    """Refuse a period (or as-of date) more than one period after the data's last date."""
+    last = period_of(today, p.kind)
+    limit = last.next()
+    if p > limit or a_date > limit.end:
+        what = f"as of {a_date.isoformat()}" if p <= limit else p.label
+        raise DealDataError(
+            f"cannot forecast {what}: the deal data ends on {today.isoformat()} ({last.label}), "
+            f"and a forecast reaches at most one {p.kind} ahead ({limit.label})",
+            hint=f"pick a period up to {limit.label}, or import newer deals",
         )
-    tot_won, tot_value = won.sum(axis=0), value.sum(axis=0)
-    pooled = tot_won.sum() / tot_value.sum() if tot_value.sum() > 0 else 0.0
-    company = np.where(tot_value > 0, tot_won / np.where(tot_value > 0, tot_value, 1), pooled)
-    own = np.where(value > 0, won / np.where(value > 0, value, 1), company[None, :])
-    weight = seen / (seen + min_history)
-    rep_rates = weight * own + (1 - weight) * company[None, :]
-    ratios = [w / (v @ company) for v, w in per_snap if v @ company > 0]
-    spread = float(np.std(ratios, ddof=1)) if len(ratios) >= 2 else 0.0
-    return company, rep_rates, seen, used, spread
+    ahead = period_of(a_date, p.kind).next()
+    if p > ahead:
+        raise DealDataError(
+            f"cannot forecast {p.label} as of {a_date.isoformat()}: a forecast reaches at most "
+            f"one {p.kind} ahead of its date ({ahead.label})",
+            hint=f"give an as-of date in {p.previous().label} or later",
+        )
 
 
 def forecast(
@@ -207,55 +191,133 @@ def forecast(
     """Forecast bookings of a rep, team or the company for ``period`` as of a date.
 
     ``period`` defaults to the data's current quarter; ``as_of`` to the data's latest date
-    (capped at the period end); ``quota``
-    defaults to the quotas of the scope's reps for the period. Deterministic for a ``seed``.
-    With more than ``exact_limit`` open deals the pipeline's sum of independent wins is
-    drawn from its normal approximation (same mean and variance) instead of deal by deal.
+    (capped at the period end); ``quota`` defaults to the quotas of the scope's reps for the
+    period. Only what was known on ``as_of`` is used (:func:`as_known_on`), so
+    ``forecast(data, as_of=d)`` equals ``forecast(as_known_on(data, d), as_of=d)``.
+    Deterministic for a ``seed``. With more than ``exact_limit`` open deals the pipeline's
+    sum of independent wins is drawn from its normal approximation (same mean and variance).
+    Raises DealDataError for a period more than one period after the data's last date.
     """
+    p = period_or_latest(data, period, "a forecast")
+    today = data_today(data)
+    a_date = as_date(as_of) if as_of is not None else min(today, p.end)
+    _check_horizon(p, a_date, today)
+    a, f = day_of(a_date), deal_frame(data)
+    entered = f.entered[f.entered != NO_DAY]
+    nothing_later = (
+        (f.created.max(initial=NO_DAY) <= a)
+        and (f.close[f.closed].max(initial=NO_DAY) <= a)
+        and (entered.max(initial=NO_DAY) <= a)
+    )
+    # The cut changes nothing the forecast reads when nothing happened after ``as_of`` (open
+    # deals' expected close dates are never read), and a finished period only needs what was
+    # won: skip it then (on 1 M deals the cut and its arrays cost seconds).
+    known = data if nothing_later or a >= day_of(p.end) else as_known_on(data, a_date)
+    return _forecast_known(
+        known, rep, team, p, a_date, quota, n_sims, seed, min_history, lookback, exact_limit
+    )
+
+
+def _forecast_known(
+    data: DealData,
+    rep: str | None,
+    team: str | None,
+    p: Period,
+    a_date: date,
+    quota: float | None,
+    n_sims: int,
+    seed: int,
+    min_history: int,
+    lookback: int,
+    exact_limit: int,
+) -> Forecast:
+    """The forecast on data already cut to what was known on ``a_date``."""
     f = deal_frame(data)
-    p = Period.parse(period) if period is not None else latest_period(data)
-    a_date = as_date(as_of) if as_of is not None else min(data_today(data), p.end)
     a, start, end = day_of(a_date), day_of(p.start), day_of(p.end)
     scope_mask = select(f, rep=rep, team=team)
     scope, name = ("rep", rep) if rep else ("team", team) if team else ("company", "company")
     notes: list[str] = []
+    finished = a >= end
 
-    closed_by = f.closed & (f.close <= a) & (f.close != NO_DAY)
-    in_period = (f.close >= start) & (f.close <= end)
-    won_to_date = float(f.amount[scope_mask & f.won & closed_by & in_period].sum())
-    open_at = scope_mask & (f.created <= a) & ~closed_by & (f.created != NO_DAY)
-    if a >= end:
-        open_at &= False  # the period is over: the answer is what was won
+    undated = f.closed & (f.close == NO_DAY) & ((f.created == NO_DAY) | (f.created <= a))
+    if (undated & scope_mask).any():
+        notes.append(
+            f"{int((undated & scope_mask).sum())} closed deal(s) without a close date are left "
+            "out (neither open pipeline nor won in the period)."
+        )
+    won_to_date = float(
+        f.amount[scope_mask & f.won & (f.close >= start) & (f.close <= min(a, end))].sum()
+    )
+    if finished:  # the period is over: the answer is what was won
+        return _actuals(data, f, rep, team, p, a_date, quota, n_sims, won_to_date, notes)
+    no_created = scope_mask & f.open & (f.created == NO_DAY)
+    if no_created.any():
+        notes.append(
+            f"{int(no_created.sum())} open deal(s) without a created date are left out "
+            "(their age is unknown)."
+        )
+    open_at = scope_mask & f.open & (f.created != NO_DAY) & (f.created <= a)
     idx = np.nonzero(open_at)[0]
-    stage = _stage_at(f, idx, a)
-    company, rep_rates, seen, used, spread = _snapshot_rates(f, p, a, lookback, min_history)
-    if scope == "company":
-        q = company[stage]
-        rates_kind = "company"
-    else:
-        q = rep_rates[f.rep[idx], stage]
+    opps = data.opportunities
+    prod = (
+        pd.factorize(opps["product"].astype("string").fillna("(none)"))[0]
+        if "product" in opps
+        else np.zeros(f.n, dtype=np.int64)
+    )
+    group = {"company": np.zeros(f.n, np.int64), "team": f.team, "rep": f.rep}[scope]
+    quoted = quoted_amounts(opps, f.amount, f.won)
+    finer = {"company": f.team if len(f.team_names) > 1 else f.rep, "team": f.rep, "rep": None}
+    rates = learn(f, prod, quoted, group, p, a, lookback, min_history, finer[scope])
+    if abs(rates.swing_n) < MIN_SWING and rates.snapshots:
+        notes.append(
+            "Too few earlier periods to measure how much a whole period swings: the interval "
+            "shows deal-by-deal luck only and is likely too narrow."
+        )
+    elif rates.swing_n < 0:
+        notes.append(
+            f"Too few earlier periods to measure how much a whole period swings at this level: "
+            f"the interval uses the {'team' if finer[scope] is f.team else 'rep'} level's swing."
+        )
+    cell = cell_at(f, idx, a)
+    q = np.clip(rates.level * rates.rate(f, idx, cell, prod[idx], rep=scope != "company"), 0, 1)
+    rates_kind = "company"
+    if scope != "company":
         thin = sorted(
-            {str(f.rep_names[r]) for r in np.unique(f.rep[idx]) if seen[r].sum() < min_history}
+            {
+                str(f.rep_names[r])
+                for r in np.unique(f.rep[idx])
+                if rates.seen[r].sum() < min_history
+            }
         )
         rates_kind = "rep" if not thin else ("company" if scope == "rep" else "mixed")
         if thin and scope == "rep":
             notes.append(
-                f"{rep} has little history ({int(seen[f.rep[idx][0]].sum())} past open deals "
-                f"< {min_history}): the forecast leans on company-wide stage rates."
+                f"{rep} has little history ({int(rates.seen[f.rep[idx][0]].sum())} past open "
+                f"deals < {min_history}): the forecast leans on company-wide rates."
             )
         elif thin:
-            notes.append(f"Company-wide stage rates carry {len(thin)} rep(s) with little history.")
-    if used == 0:
-        notes.append("No earlier period to learn from: stage rates are 0; only won deals count.")
-    if not f.has_history:
-        notes.append("No stage history: open deals are placed at their current stage.")
-    q = np.clip(q, 0.0, 1.0)
+            notes.append(f"Company-wide rates carry {len(thin)} rep(s) with little history.")
+    if rates.snapshots == 0:
+        notes.append("No earlier period to learn from: win rates are 0; only won deals count.")
+    else:
+        notes.append(
+            f"Win rates learnt from {rates.snapshots} earlier period(s) "
+            f"({int(rates.seen.sum()):,} deals open at the same point); period-wide swing "
+            f"±{rates.swing:.0%} from {abs(rates.swing_n)} past (scope, period) value(s)."
+        )
+    if len(idx) and (cell >= N_STAGES).any():
+        notes.append(
+            "Deals without stage history are placed by age (days since created) and product, "
+            "not by stage."
+        )
     amounts = f.amount[idx]
 
-    lam, pool = _new_business(f, scope_mask, p, a, lookback) if a < end else (0.0, np.zeros(0))
+    lam, pool, nb_sd = new_business(f, scope_mask, group, p, a, lookback)
     rng = np.random.default_rng(seed)
     sims = np.full(n_sims, won_to_date)
-    factor = np.maximum(1.0 + spread * rng.standard_normal(n_sims), 0.0)  # period-wide swing
+    z = rng.standard_normal(n_sims)  # one period-wide draw: good or bad quarter for all parts
+    tau = rates.swing
+    factor = np.exp(tau * z - tau**2 / 2)
     if len(idx) > exact_limit:  # many independent deals: their sum is normal (CLT)
         mean, sd = (q * amounts).sum(), np.sqrt((q * (1 - q) * amounts**2).sum())
         sims += np.maximum(factor * mean + sd * rng.standard_normal(n_sims), 0.0)
@@ -270,7 +332,7 @@ def forecast(
                 p_run = np.clip(q[None, :] * factor[s0:s1, None], 0.0, 1.0)
                 sims[s0:s1] += (rng.random((s1 - s0, len(idx))) < p_run) @ amounts
     if lam > 0 and len(pool):
-        counts = rng.poisson(lam, n_sims)
+        counts = rng.poisson(lam * np.exp(nb_sd * z - nb_sd**2 / 2))
         draws = pool[rng.integers(0, len(pool), counts.sum())]
         sims += np.bincount(np.repeat(np.arange(n_sims), counts), weights=draws, minlength=n_sims)
 
@@ -279,25 +341,7 @@ def forecast(
         if quota is None:
             notes.append("No quota found for this scope and period: pass quota= to compare.")
     p10, p50, p90 = (float(x) for x in np.percentile(sims, [10, 50, 90]))
-    by_stage = (
-        pd.DataFrame(
-            {
-                "stage": np.array(PIPELINE_STAGES)[stage],
-                "amount": amounts,
-                "probability": q,
-                "expected": q * amounts,
-            }
-        )
-        .groupby("stage", sort=False)
-        .agg(
-            deals=("amount", "size"),
-            amount=("amount", "sum"),
-            probability=("probability", "mean"),
-            expected=("expected", "sum"),
-        )
-        .reindex([s for s in PIPELINE_STAGES if s in set(np.array(PIPELINE_STAGES)[stage])])
-        .reset_index()
-    )
+    by_stage = _by_stage(cell, amounts, q)
     expected_pipe = float((q * amounts).sum())
     expected_new = float(lam * pool.mean()) if len(pool) else 0.0
     return Forecast(
@@ -323,30 +367,51 @@ def forecast(
     )
 
 
-def _new_business(
-    f: Any, scope_mask: np.ndarray, p: Period, a: int, lookback: int
-) -> tuple[float, np.ndarray]:
-    """Mean count and amount pool of deals created after the same offset and won in past periods."""
-    offset = a - day_of(p.start)
-    counts, pool = [], []
-    for i in range(1, lookback + 1):
-        q = p.previous(i)
-        q_start, q_end = day_of(q.start), day_of(q.end)
-        if q_end >= a:
-            continue
-        ws = q_start + offset
-        m = (
-            scope_mask
-            & f.won
-            & (f.created > ws)
-            & (f.close > max(ws, q_start - 1))
-            & (f.close <= q_end)
+def _actuals(
+    data: DealData,
+    f: Any,
+    rep: str | None,
+    team: str | None,
+    p: Period,
+    a_date: date,
+    quota: float | None,
+    n_sims: int,
+    won: float,
+    notes: list[str],
+) -> Forecast:
+    """A finished period: what was won, against the quota (no forecast, no chance)."""
+    scope, name = ("rep", rep) if rep else ("team", team) if team else ("company", "company")
+    if quota is None:
+        quota = _scope_quota(data, f, rep, team, p)
+        if quota is None:
+            notes.append("No quota found for this scope and period: pass quota= to compare.")
+    return Forecast(
+        scope=scope, name=str(name), period=p.label, as_of=a_date,
+        quota=None if quota is None else float(quota), won_to_date=won, open_deals=0,
+        open_amount=0.0, expected_pipeline=0.0, expected_new=0.0, expected=won, p10=won,
+        p50=won, p90=won, p_quota=None, rates="actuals", notes=notes, finished=True,
+        by_stage=pd.DataFrame(columns=["stage", "deals", "amount", "probability", "expected"]),
+        simulations=np.full(n_sims, won),
+    )  # fmt: skip
+
+
+def _by_stage(cell: np.ndarray, amounts: np.ndarray, q: np.ndarray) -> pd.DataFrame:
+    """Open pipeline per cell (stage, or age bucket of deals of unknown stage)."""
+    frame = pd.DataFrame(
+        {"cell": cell, "amount": amounts, "probability": q, "expected": q * amounts}
+    )
+    out = (
+        frame.groupby("cell", sort=True)
+        .agg(
+            deals=("amount", "size"),
+            amount=("amount", "sum"),
+            probability=("probability", "mean"),
+            expected=("expected", "sum"),
         )
-        counts.append(int(m.sum()))
-        pool.append(f.amount[m])
-    if not counts:
-        return 0.0, np.zeros(0)
-    return float(np.mean(counts)), np.concatenate(pool)
+        .reset_index()
+    )
+    out.insert(0, "stage", [cell_label(int(c)) for c in out["cell"]])
+    return out.drop(columns=["cell"])
 
 
 def _scope_quota(
@@ -368,4 +433,4 @@ def _scope_quota(
     return float(q.sum())
 
 
-__all__ = ["Forecast", "forecast", "money"]
+__all__ = ["Forecast", "as_known_on", "forecast", "money"]

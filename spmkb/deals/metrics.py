@@ -363,27 +363,59 @@ def leaderboard(
     period: str | Period | None = None, by: str = "attainment", top: int | None = None,
     min_n: int = MIN_CLOSED,
 ) -> pd.DataFrame:  # fmt: skip
-    """Reps ranked by % of quota (``by="attainment"``) or by improvement over the previous period.
+    """Reps ranked by % of quota (``by="attainment"``) or by improvement on the previous period.
 
-    ``improvement`` = attainment this period - attainment the previous period (percentage
-    points as a fraction). Ranks are within ``team`` (or the company); ``rep`` keeps one row.
+    Improvement compares like with like: a finished period against the whole previous
+    period, the current (unfinished) period's elapsed days against the same first days of
+    the previous one (column ``compared``). ``improvement`` = attainment minus the previous
+    attainment (points as a fraction). Without any quota for the period, reps are ranked by
+    won amount, and ``improvement`` is the relative change of won amount; column
+    ``ranked_by`` says which. Ranks are within ``team`` (or the company); ``rep`` keeps one row.
     """
     if by not in ("attainment", "improvement"):
         raise DealDataError(f"cannot rank by {by!r}", hint="use attainment or improvement")
     p = period_or_latest(data, period, "the leaderboard")
-    att = attainment(data, team=team, period=p, periods=2, min_n=min_n)
-    now = att[att["period"] == p.label].set_index("rep")
-    prev = att[att["period"] == p.previous().label].set_index("rep")
-    out = now.drop(columns=["warning"]).copy()
-    out["prev_attainment"] = prev["attainment"].reindex(out.index)
-    out["improvement"] = out["attainment"] - out["prev_attainment"]
-    out = out.sort_values(by, ascending=False, na_position="last").reset_index()
+    prev = p.previous()
+    f = deal_frame(data)
+    att = attainment(data, team=team, period=p, periods=1, min_n=min_n)
+    out = att.drop(columns=["warning"]).set_index("rep")
+    today = data_today(data)
+    elapsed = (min(today, p.end) - p.start).days + 1
+    if today >= p.end:
+        days_, compared = prev.days, f"full {p.label} vs full {prev.label}"
+    elif elapsed > 0:
+        days_ = min(elapsed, prev.days)
+        compared = f"first {days_} days of {p.label} vs of {prev.label} ({p.label} is not over)"
+    else:
+        days_, compared = 0, f"{p.label} has not started: no improvement"
+    lo = day_of(prev.start)
+    won_prev = f.won & (f.close >= lo) & (f.close <= lo + days_ - 1)
+    prev_won = np.bincount(f.rep[won_prev], f.amount[won_prev], len(f.rep_names))
+    out["prev_won_amount"] = pd.Series(prev_won, index=f.rep_names.astype(str)).reindex(out.index)
+    if days_ == 0:
+        out["prev_won_amount"] = np.nan
+    has_quota = bool(out["quota"].notna().any())
+    if has_quota:
+        prev_quota = quota_for(data, prev).reindex(out.index).to_numpy(dtype=float)
+        out["prev_attainment"] = ratio(out["prev_won_amount"], prev_quota)
+        out["improvement"] = out["attainment"] - out["prev_attainment"]
+        key = by
+        ranked_by = "attainment" if by == "attainment" else "improvement in attainment"
+    else:
+        out["prev_attainment"] = np.nan
+        change = out["won_amount"] - out["prev_won_amount"]
+        out["improvement"] = ratio(change.to_numpy(dtype=float), out["prev_won_amount"])
+        key = "won_amount" if by == "attainment" else "improvement"
+        ranked_by = f"{'won amount' if by == 'attainment' else 'change in won amount'} (no quotas)"
+    out = out.sort_values(key, ascending=False, na_position="last", kind="stable").reset_index()
     out.insert(0, "rank", np.arange(1, len(out) + 1))
+    out["ranked_by"] = ranked_by
+    out["compared"] = compared
     out["warning"] = warning_for(out["n"], min_n)
     if rep is not None:
         out = out[out["rep"].str.lower() == rep.lower()]
         if out.empty:
-            select(deal_frame(data), rep=rep)  # raises NotFoundError for unknown reps
+            select(f, rep=rep)  # raises NotFoundError for unknown reps
     if top is not None:
         out = out.head(top)
     return out.reset_index(drop=True)

@@ -170,25 +170,18 @@ def _stage_and_status(
             quoted("unknown status ", labels, "; use won, lost or open"),
         )
         status = status.fillna(st.mask(bad | (st == "open")))
+
+    def flag(name: str, label: str) -> pd.Series:
+        values, bad = parse_flags(raw[col[name]])
+        msg = quoted(f"{label} flag ", raw[col[name]], " is not true/false")
+        c.add("bad_flag", bad, col[name], raw[col[name]], msg)
+        return values
+
     if "won" in col:
-        won, bad = parse_flags(raw[col["won"]])
-        c.add(
-            "bad_flag",
-            bad,
-            col["won"],
-            raw[col["won"]],
-            quoted("Won flag ", raw[col["won"]], " is not true/false"),
-        )
+        won = flag("won", "Won")
         won_t = won.fillna(False).astype(bool)
         if "closed" in col:
-            closed_f, bad_c = parse_flags(raw[col["closed"]])
-            c.add(
-                "bad_flag",
-                bad_c,
-                col["closed"],
-                raw[col["closed"]],
-                quoted("Closed flag ", raw[col["closed"]], " is not true/false"),
-            )
+            closed_f = flag("closed", "Closed")
             closed_t = closed_f.fillna(False).astype(bool)
             by_flag = pd.Series(np.nan, index=raw.index, dtype="str")
             by_flag = by_flag.mask(closed_t & won_t, "won").mask(

@@ -8,8 +8,7 @@ Public API (imported lazily so ``import spmkb.reviews`` stays light)::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from spmkb._lazy import lazy_exports
 
 _LAZY = {
     "Standard": "spmkb.reviews.standards",
@@ -37,14 +36,4 @@ _LAZY = {
     "open_review": "spmkb.reviews.notebook",
 }
 
-__all__ = list(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    """Import public names on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spmkb.reviews' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY)

@@ -8,7 +8,7 @@ explains it to people. It is read through :mod:`spmkb.content` like every other 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +69,8 @@ class Rubric:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the rubric as a JSON-ready dict."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "path": self.path,
-            "competencies": [c.to_dict() for c in self.competencies],
-        }
+        """Return the rubric as a JSON-ready dict (level keys as strings)."""
+        return {**asdict(self), "competencies": [c.to_dict() for c in self.competencies]}
 
 
 def rubric_from_asset(asset: Any) -> Rubric:

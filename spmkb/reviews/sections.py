@@ -19,6 +19,7 @@ from spmkb.deals.periods import Period
 from spmkb.deals.schema import DealData
 from spmkb.deals.overview import records as _records
 from spmkb.deals.roster import roster
+from spmkb.errors import DealDataError
 from spmkb.reviews.scorecard import score, scorecard, trend
 from spmkb.reviews.standards import Standards
 
@@ -104,16 +105,17 @@ def focus_of(data: DealData, rep: str, period: str | Period) -> dict[str, Any]:
     return _records(cf.head(1))[0]
 
 
+def _closing_in(data: DealData, rep: str, period: str | Period) -> Any:
+    """Mask of the rep's deals whose close date lies in ``period`` (rows of opportunities)."""
+    from spmkb.deals._frame import deal_frame, select
+
+    return select(deal_frame(data), rep=rep, period=Period.parse(period))
+
+
 def largest_deals(data: DealData, rep: str, period: str | Period, k: int = 3) -> pd.DataFrame:
     """The ``k`` largest won and ``k`` largest lost deals of the rep closed in the period."""
-    p = Period.parse(period)
     o = data.opportunities
-    close = pd.to_datetime(o["close_date"], errors="coerce")
-    m = (
-        (o["rep"].astype(str) == rep)
-        & (close >= pd.Timestamp(p.start))
-        & (close <= pd.Timestamp(p.end))
-    )
+    m = _closing_in(data, rep, period)
     cols = [c for c in ("id", "account", "status", "amount", "stage", "close_date", "competitor", "loss_reason")
             if c in o.columns]  # fmt: skip
     frames = []
@@ -137,7 +139,10 @@ def next_forecast(data: DealData, rep: str, period: str | Period) -> dict[str, A
     nxt = Period.parse(period).next()
     # As if reviewed when the period closed: as of the next period's start (or the data's end).
     as_of = min(nxt.start, data_today(data))
-    fc = forecast(data, rep=rep, period=nxt.label, as_of=as_of)
+    try:
+        fc = forecast(data, rep=rep, period=nxt.label, as_of=as_of)
+    except DealDataError:  # the next period lies beyond what the data can forecast
+        return None
     d = fc.to_dict() if hasattr(fc, "to_dict") else dict(vars(fc))
     d.setdefault("period", nxt.label)
     d.pop("by_stage", None)
@@ -231,14 +236,7 @@ def build_review(
     p = Period.parse(period)
     team = ros.team_of(rep)
     card = scorecard(data, rep, p, standards)
-    o = data.opportunities
-    close = pd.to_datetime(o["close_date"], errors="coerce")
-    mine = (
-        (o["rep"].astype(str) == rep)
-        & (close >= pd.Timestamp(p.start))
-        & (close <= pd.Timestamp(p.end))
-    )
-    deals = int(mine.sum())
+    deals = int(_closing_in(data, rep, p).sum())
     closed = int(card["closed"].iloc[0]) if len(card) else 0
     notes = []
     if not deals:

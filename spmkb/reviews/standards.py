@@ -74,12 +74,7 @@ class Standards:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the standards as a JSON-ready dict."""
-        return {
-            "path": self.path,
-            "min_closed_deals": self.min_closed_deals,
-            "tolerance": self.tolerance,
-            "standards": [s.to_dict() for s in self.standards],
-        }
+        return asdict(self)
 
 
 class _LineLoader(yaml.SafeLoader):

@@ -8,9 +8,7 @@ when a function that needs them runs. Public API::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from spmkb._lazy import lazy_exports
 from spmkb.search.model import Hit, SearchResult
 
 _LAZY = {
@@ -26,14 +24,5 @@ _LAZY = {
     "search": "spmkb.search.query",
 }
 
-__all__ = ["Hit", "SearchResult", *_LAZY]
-
-
-def __getattr__(name: str) -> Any:
-    """Import public names on first use (keeps ``import spmkb.search`` light)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spmkb.search' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _LAZY)
+__all__ = ["Hit", "SearchResult", *__all__]

@@ -10,9 +10,11 @@ and cached under the store (``<store>/models/<model name>/``); nothing is ever d
 - ``static``: one vector per vocabulary token, distilled from the model the way model2vec does
   (each token embedded alone, PCA, Zipf-style weights); a text is the mean of its token vectors.
 
-A loaded backend mimics the part of ``SentenceTransformer`` that :class:`spmkb.search.embed.Embedder`
-calls: ``encode(texts, batch_size=..., normalize_embeddings=..., convert_to_numpy=...,
-show_progress_bar=...)`` and ``get_sentence_embedding_dimension()``. ``docs/performance.md``
+Every backend is one loader in :data:`LOADERS` with the same signature, returning an
+:class:`Encoder`: the part of ``SentenceTransformer`` that :class:`spmkb.search.embed.Embedder`
+calls, ``encode(texts, batch_size=..., normalize_embeddings=..., convert_to_numpy=...,
+show_progress_bar=...)`` and ``get_sentence_embedding_dimension()``. This module never imports
+:mod:`spmkb.search.embed` (``embed`` builds on it, not the other way round). ``docs/performance.md``
 ("Embedding backends") records their speed and quality on this project's labeled sets.
 """
 
@@ -22,8 +24,9 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -114,6 +117,44 @@ def _max_seq_length(model_path: Path, default: int = 256) -> int:
         return default
 
 
+class Encoder(Protocol):
+    """What every backend returns: sentence-transformers' ``encode`` and dimension."""
+
+    def encode(self, sentences: list[str], **options: Any) -> Any:
+        """Embed ``sentences`` (options as ``SentenceTransformer.encode``)."""
+
+    def get_sentence_embedding_dimension(self) -> int:
+        """Length of the embedding vectors."""
+
+
+def load_sentence_transformer(path: str) -> Any:
+    """Load a ``SentenceTransformer`` from ``path`` offline (no downloads at run time)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if not Path(path).exists():
+        raise ModelError(
+            f"embedding model not found: {path}",
+            hint="set `model` in spmkb.toml or SPMKB_MODEL to a local sentence-transformers folder",
+        )
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        except Exception:  # pragma: no cover - cosmetics only
+            pass
+        return SentenceTransformer(path, device="cpu")
+    except Exception as exc:
+        raise ModelError(
+            f"cannot load embedding model {path}: {exc}",
+            hint="check the folder holds a sentence-transformers model (config, tokenizer, weights)",
+        ) from exc
+
+
 # --- producing artefacts ---------------------------------------------------------------------
 
 
@@ -124,9 +165,7 @@ def export_onnx(model_path: Path, cache: Path) -> Path:
         return cache / "model.onnx"
     import torch
 
-    from spmkb.search.embed import load_model
-
-    st = load_model(str(model_path))
+    st = load_sentence_transformer(str(model_path))
     bert = st[0].auto_model.eval()
 
     class MeanPooled(torch.nn.Module):
@@ -212,9 +251,7 @@ def distill_static(model_path: Path, cache: Path, dims: int = STATIC_DIMS) -> Pa
         return cache / "static.npy"
     import torch
 
-    from spmkb.search.embed import load_model
-
-    st = load_model(str(model_path))
+    st = load_sentence_transformer(str(model_path))
     bert = st[0].auto_model.eval()
     tok = _tokenizer(model_path, 8)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
@@ -251,7 +288,33 @@ def _normalise(vecs: np.ndarray) -> np.ndarray:
     return (vecs / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-class OnnxModel:
+class _TokenModel:
+    """What the ONNX and static backends share: sentence-transformers' ``encode`` signature."""
+
+    _dim = 0
+
+    def get_sentence_embedding_dimension(self) -> int:
+        """Length of the embedding vectors."""
+        return self._dim
+
+    def encode(
+        self,
+        sentences: list[str],
+        batch_size: int = 32,
+        normalize_embeddings: bool = False,
+        convert_to_numpy: bool = True,
+        show_progress_bar: bool = False,
+    ) -> np.ndarray:
+        """Embed ``sentences`` (float32 rows, L2-normalised when asked); always numpy, no bar."""
+        del convert_to_numpy, show_progress_bar
+        vecs = self._embed(list(sentences), batch_size)
+        return _normalise(vecs) if normalize_embeddings else vecs
+
+    def _embed(self, sentences: list[str], batch_size: int) -> np.ndarray:
+        raise NotImplementedError
+
+
+class OnnxModel(_TokenModel):
     """An exported model run by ONNX Runtime; ``encode`` behaves like sentence-transformers'."""
 
     def __init__(self, onnx_path: Path, model_path: Path, max_seq_length: int) -> None:
@@ -269,23 +332,11 @@ class OnnxModel:
         self.path = onnx_path
         self._dim = int(self.encode(["dimension probe"]).shape[1])
 
-    def get_sentence_embedding_dimension(self) -> int:
-        """Length of the embedding vectors."""
-        return self._dim
-
-    def encode(
-        self,
-        sentences: list[str],
-        batch_size: int = 32,
-        normalize_embeddings: bool = False,
-        convert_to_numpy: bool = True,
-        show_progress_bar: bool = False,
-    ) -> np.ndarray:
-        """Embed ``sentences`` in batches of ``batch_size`` (mean-pooled, optionally normalised)."""
-        del convert_to_numpy, show_progress_bar
+    def _embed(self, sentences: list[str], batch_size: int) -> np.ndarray:
+        """Mean-pooled transformer states, in batches of ``batch_size``."""
         out = []
         for start in range(0, len(sentences), batch_size):
-            enc = self.tokenizer.encode_batch(list(sentences[start : start + batch_size]))
+            enc = self.tokenizer.encode_batch(sentences[start : start + batch_size])
             feed = {
                 "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
@@ -294,15 +345,15 @@ class OnnxModel:
             out.append(
                 self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
             )
-        vecs = np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), np.float32)
-        return _normalise(vecs) if normalize_embeddings else vecs
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), np.float32)
 
 
-class StaticModel:
+class StaticModel(_TokenModel):
     """Static token vectors: a text's embedding is the mean of its tokens' rows."""
 
     def __init__(self, table_path: Path, model_path: Path, max_seq_length: int = 512) -> None:
         self.table = np.load(table_path)
+        self._dim = int(self.table.shape[1])
         self.tokenizer = _tokenizer(model_path, max_seq_length)
         self.tokenizer.no_padding()
         self.max_seq_length = max_seq_length
@@ -312,26 +363,66 @@ class StaticModel:
             if i is not None
         }
 
-    def get_sentence_embedding_dimension(self) -> int:
-        """Length of the embedding vectors."""
-        return int(self.table.shape[1])
-
-    def encode(
-        self,
-        sentences: list[str],
-        batch_size: int = 32,
-        normalize_embeddings: bool = False,
-        convert_to_numpy: bool = True,
-        show_progress_bar: bool = False,
-    ) -> np.ndarray:
+    def _embed(self, sentences: list[str], batch_size: int) -> np.ndarray:
         """Mean of the token rows of each sentence (zeros for a text without tokens)."""
-        del batch_size, convert_to_numpy, show_progress_bar
-        out = np.zeros((len(sentences), self.table.shape[1]), dtype=np.float32)
-        for row, enc in enumerate(self.tokenizer.encode_batch(list(sentences))):
+        del batch_size
+        out = np.zeros((len(sentences), self._dim), dtype=np.float32)
+        for row, enc in enumerate(self.tokenizer.encode_batch(sentences)):
             ids = [i for i in enc.ids if i not in self.special]
             if ids:
                 out[row] = self.table[ids].mean(0)
-        return _normalise(out) if normalize_embeddings else out
+        return out
+
+
+def _torch(path: Path, store: Path | None, max_seq_length: int | None) -> Encoder:
+    """The reference: the model itself, run by sentence-transformers (no artefacts)."""
+    del store
+    model = load_sentence_transformer(str(path))
+    if max_seq_length:
+        model.max_seq_length = max_seq_length
+    return model
+
+
+def _artefacts(name: str, path: Path, store: Path | None) -> Path:
+    """Cache folder of a derived backend; ModelError without a store or a tokenizer."""
+    if store is None:
+        raise ModelError(
+            f"the '{name}' embedding backend needs a store folder to cache its artefacts",
+            hint="pass the workspace store (settings.store)",
+        )
+    if not (path / "tokenizer.json").is_file():
+        raise ModelError(
+            f"embedding model not found or without tokenizer.json: {path}",
+            hint="the onnx and static backends need a sentence-transformers folder with tokenizer.json",
+        )
+    return model_cache_dir(store, str(path))
+
+
+def _onnx(path: Path, store: Path | None, max_seq_length: int | None) -> Encoder:
+    """The model exported to ONNX (fp32), run by ONNX Runtime."""
+    cache = _artefacts("onnx", path, store)
+    return OnnxModel(export_onnx(path, cache), path, max_seq_length or _max_seq_length(path))
+
+
+def _onnx_int8(path: Path, store: Path | None, max_seq_length: int | None) -> Encoder:
+    """The exported model with int8 weights, run by ONNX Runtime."""
+    cache = _artefacts("onnx-int8", path, store)
+    return OnnxModel(quantize_onnx(path, cache), path, max_seq_length or _max_seq_length(path))
+
+
+def _static(path: Path, store: Path | None, max_seq_length: int | None) -> Encoder:
+    """Static token vectors distilled from the model (the sequence length does not apply)."""
+    del max_seq_length
+    return StaticModel(distill_static(path, _artefacts("static", path, store)), path)
+
+
+#: Backend name -> loader ``(model folder, store or None, max_seq_length or None) -> Encoder``.
+LOADERS: dict[str, Callable[[Path, Path | None, int | None], Encoder]] = {
+    "torch": _torch,
+    "onnx": _onnx,
+    "onnx-int8": _onnx_int8,
+    "static": _static,
+}
 
 
 def load_backend(
@@ -340,38 +431,13 @@ def load_backend(
     store: Path | str | None = None,
     *,
     max_seq_length: int | None = None,
-) -> Any:
+) -> Encoder:
     """Load ``model_path`` run by ``backend``; derived artefacts are produced once under ``store``.
 
-    Returns an object with sentence-transformers' ``encode`` / ``get_sentence_embedding_dimension``.
     ``store`` is required for every backend but ``torch``.
     """
-    from spmkb.search.embed import load_model
-
-    name = check_backend(backend)
-    path = Path(model_path)
-    if name == "torch":
-        model = load_model(model_path)
-        if max_seq_length:
-            model.max_seq_length = max_seq_length
-        return model
-    if store is None:
-        raise ModelError(
-            f"the '{name}' embedding backend needs a store folder to cache its artefacts",
-            hint="pass the workspace store (settings.store)",
-        )
-    if not (path / "tokenizer.json").is_file():
-        raise ModelError(
-            f"embedding model not found or without tokenizer.json: {model_path}",
-            hint="the onnx and static backends need a sentence-transformers folder with tokenizer.json",
-        )
-    cache = model_cache_dir(store, model_path)
-    seq = max_seq_length or _max_seq_length(path)
-    if name == "onnx":
-        return OnnxModel(export_onnx(path, cache), path, seq)
-    if name == "onnx-int8":
-        return OnnxModel(quantize_onnx(path, cache), path, seq)
-    return StaticModel(distill_static(path, cache), path)
+    loader = LOADERS[check_backend(backend)]
+    return loader(Path(model_path), None if store is None else Path(store), max_seq_length)
 
 
 def clear_cache(store: Path | str, model_path: str) -> None:

@@ -1,13 +1,13 @@
 """The sentence embedder: the packaged all-MiniLM-L6-v2 through sentence-transformers.
 
-The model is loaded once per process and cached by its path; :func:`start_loading` loads it
-in a background thread so a widget can show a UI while torch imports. ``torch`` and
-``sentence_transformers`` are imported only inside :func:`load_model`.
+Each embedding path (model + backend + sequence length) is loaded once per process and cached;
+:func:`start_loading` loads one in a background thread so a widget can show a UI meanwhile.
+The backends themselves (torch, ONNX, static) live in :mod:`spmkb.search.backends`, which
+imports ``torch`` and ``sentence_transformers`` only inside its loaders.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -17,11 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from spmkb.errors import ModelError
+from spmkb.errors import ModelError, SpmkbError
+from spmkb.search.backends import (
+    DEFAULT_BACKEND,
+    check_backend,
+    load_backend,
+)
 
 QUERY_CACHE = 512  # query embeddings kept per embedder (LRU)
 _CACHE: dict[str, Embedder] = {}
-_ERRORS: dict[str, ModelError] = {}
+_ERRORS: dict[str, SpmkbError] = {}
 _THREADS: dict[str, threading.Thread] = {}
 _LOCK = threading.Lock()
 _LOAD_LOCKS: dict[str, threading.Lock] = {}
@@ -45,7 +50,7 @@ def resolve_model(model: str | None = None) -> str:
 
 
 class Embedder:
-    """A loaded sentence-transformers model producing normalised float32 embeddings."""
+    """A loaded backend (:class:`~spmkb.search.backends.Encoder`) producing normalised float32 embeddings."""
 
     def __init__(self, model: Any, path: str, batch_size: int = 32) -> None:
         self._model = model
@@ -150,32 +155,15 @@ def _single_thread() -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-def load_model(path: str) -> Any:
-    """Load a ``SentenceTransformer`` from ``path`` offline (no downloads at run time)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    if not Path(path).exists():
-        raise ModelError(
-            f"embedding model not found: {path}",
-            hint="set `model` in spmkb.toml or SPMKB_MODEL to a local sentence-transformers folder",
-        )
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    try:
-        from sentence_transformers import SentenceTransformer
-
-        try:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-            hf_logging.set_verbosity_error()
-        except Exception:  # pragma: no cover - cosmetics only
-            pass
-        return SentenceTransformer(path, device="cpu")
-    except Exception as exc:
-        raise ModelError(
-            f"cannot load embedding model {path}: {exc}",
-            hint="check the folder holds a sentence-transformers model (config, tokenizer, weights)",
-        ) from exc
+def cache_key(
+    model: str | None = None, backend: str | None = None, max_seq_length: int | None = None
+) -> str:
+    """Key of one embedding path in this process's cache: the model path, plus a variant suffix."""
+    path = resolve_model(model)
+    backend = check_backend(backend)
+    if backend == DEFAULT_BACKEND and not max_seq_length:
+        return path
+    return f"{path}::{backend}::{max_seq_length}"
 
 
 def get_embedder(
@@ -192,15 +180,8 @@ def get_embedder(
     artefacts a backend needs are produced from the model once and cached under ``store``.
     Thread-safe: concurrent callers wait for one load.
     """
-    from spmkb.search.backends import DEFAULT_BACKEND, check_backend
-
     path = resolve_model(model)
-    backend = check_backend(backend) or DEFAULT_BACKEND
-    key = (
-        path
-        if backend == DEFAULT_BACKEND and not max_seq_length
-        else f"{path}::{backend}::{max_seq_length}"
-    )
+    key = cache_key(path, backend, max_seq_length)
     emb = _CACHE.get(key)
     if emb is not None:
         return emb
@@ -209,15 +190,10 @@ def get_embedder(
     with lock:
         emb = _CACHE.get(key)
         if emb is None:
-            if key == path:
-                st_model = load_model(path)
-            else:
-                from spmkb.search.backends import load_backend
-
-                st_model = load_backend(backend, path, store, max_seq_length=max_seq_length)
-            emb = Embedder(st_model, path, batch_size=batch_size)
+            encoder = load_backend(backend, path, store, max_seq_length=max_seq_length)
+            emb = Embedder(encoder, path, batch_size=batch_size)
             if key != path:
-                emb.name += variant_suffix(backend, max_seq_length)
+                emb.name += variant_suffix(check_backend(backend), max_seq_length)
             _CACHE[key] = emb
             _ERRORS.pop(key, None)
     return emb
@@ -225,46 +201,65 @@ def get_embedder(
 
 def variant_suffix(backend: str | None, max_seq_length: int | None) -> str:
     """Name suffix of a non-default embedding path, e.g. ``+onnx-int8@128`` ('' for the default)."""
-    suffix = f"+{backend}" if backend not in (None, "", "torch") else ""
+    suffix = f"+{backend}" if backend not in (None, "", DEFAULT_BACKEND) else ""
     return suffix + (f"@{max_seq_length}" if max_seq_length else "")
+
+
+def options_for(settings: Any) -> dict[str, Any]:
+    """The :func:`get_embedder` arguments a workspace's settings name (model, backend, …)."""
+    return {
+        "model": settings.model,
+        "batch_size": settings.embed_batch_size,
+        "backend": settings.embed_backend,
+        "store": settings.store,
+        "max_seq_length": settings.embed_max_seq_length,
+    }
 
 
 def embedder_for(settings: Any) -> Embedder:
     """The embedder a workspace's settings ask for (model, backend, sequence length, batch)."""
-    return get_embedder(
-        settings.model,
-        batch_size=settings.embed_batch_size,
-        backend=settings.embed_backend,
-        store=settings.store,
-        max_seq_length=settings.embed_max_seq_length,
-    )
+    return get_embedder(**options_for(settings))
 
 
-def start_loading(model: str | None = None) -> threading.Thread:
-    """Load the model in a background thread (returns at once); see :func:`is_loaded`."""
-    path = resolve_model(model)
+def start_loading(model: str | None = None, **options: Any) -> threading.Thread:
+    """Load an embedder in a background thread (returns at once); see :func:`is_loaded`.
+
+    ``options`` are :func:`get_embedder`'s (``backend``, ``store``, ``max_seq_length``, …);
+    ``start_loading(**options_for(settings))`` warms exactly what :func:`embedder_for` returns.
+    """
+    key = cache_key(model, options.get("backend"), options.get("max_seq_length"))
     with _LOCK:
-        thread = _THREADS.get(path)
-        if thread is not None and (thread.is_alive() or path in _CACHE):
+        thread = _THREADS.get(key)
+        if thread is not None and (thread.is_alive() or key in _CACHE):
             return thread
 
         def run() -> None:
             try:
-                get_embedder(path)
-            except ModelError as err:
-                _ERRORS[path] = err
+                get_embedder(model, **options)
+            except SpmkbError as err:
+                _ERRORS[key] = err
 
-        thread = threading.Thread(target=run, name=f"spmkb-load-{Path(path).name}", daemon=True)
-        _THREADS[path] = thread
+        name = f"spmkb-load-{Path(key).name}"
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        _THREADS[key] = thread
     thread.start()
     return thread
 
 
-def is_loaded(model: str | None = None) -> bool:
-    """True when the model is loaded and cached in this process."""
-    return resolve_model(model) in _CACHE
+def is_loaded(
+    model: str | None = None, *, backend: str | None = None, max_seq_length: int | None = None
+) -> bool:
+    """True when that embedder (default: the torch model) is loaded and cached in this process."""
+    return cache_key(model, backend, max_seq_length) in _CACHE
 
 
-def loading_error(model: str | None = None) -> ModelError | None:
+def loaded() -> list[str]:
+    """Cache keys of the embedders loaded in this process, in load order."""
+    return list(_CACHE)
+
+
+def loading_error(
+    model: str | None = None, *, backend: str | None = None, max_seq_length: int | None = None
+) -> SpmkbError | None:
     """The error a background load hit, if any."""
-    return _ERRORS.get(resolve_model(model))
+    return _ERRORS.get(cache_key(model, backend, max_seq_length))

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from spmkb.content.render import strip_markdown  # the one Markdown stripper (re-exported)
+
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 STOPWORDS = frozenset(
     [
@@ -133,34 +135,6 @@ class LexicalIndex:
     def known_terms(self, query: str) -> list[str]:
         """Query tokens that occur in the corpus."""
         return [t for t in dict.fromkeys(tokenize(query)) if t in self._vocab]
-
-
-_MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"<!--.*?-->", re.DOTALL), " "),
-    (re.compile(r"^ {0,3}(```|~~~).*$", re.MULTILINE), " "),
-    (re.compile(r"<[^>\n]{1,300}>"), " "),
-    (re.compile(r"\{:[^}\n]*\}|\{::[^}\n]*\}"), " "),
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
-    (re.compile(r"^ {0,3}#{1,6}\s*", re.MULTILINE), ""),
-    (re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE), " "),
-    (re.compile(r"^\s*>\s?", re.MULTILINE), ""),
-    (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE), ""),
-    (re.compile(r"(\*\*|__|`|~~)"), ""),
-    (re.compile(r"(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)"), ""),
-    (re.compile(r"\s*\|\s*"), " · "),
-    (re.compile(r"&nbsp;|&amp;"), " "),
-    (re.compile(r"\s+"), " "),
-    (re.compile(r"(?: · )+(?:· )*"), " · "),
-)
-
-
-def strip_markdown(text: str) -> str:
-    """Plain text of a Markdown fragment: no markup, links reduced to their text, one line."""
-    for pattern, repl in _MD_RULES:
-        text = pattern.sub(repl, text)
-    return text.strip(" ·")
 
 
 def snippet(text: str, query: str, width: int = 300) -> str:

@@ -67,35 +67,13 @@ class FusionWeights:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FusionWeights:
-        """Read ``[search]`` weights, defaults for missing keys."""
-        table = settings.table("search")
-        known = {
-            "semantic_weight": "semantic",
-            "lexical_weight": "lexical",
-            "rrf_k": "rrf_k",
-            "exact_boost": "exact_boost",
-        }
-        values: dict[str, float] = {}
-        for key, value in table.items():
-            if key not in known:
-                close = suggest(key, list(known))
-                raise SearchError(
-                    f"unknown [search] setting '{key}'",
-                    path=settings.config_file,
-                    field=f"search.{key}",
-                    hint=(f"did you mean '{close[0]}'? " if close else "")
-                    + "known: "
-                    + ", ".join(known),
-                )
-            try:
-                values[known[key]] = float(value)
-            except (TypeError, ValueError):
-                raise SearchError(
-                    f"[search] {key} must be a number, got {value!r}",
-                    path=settings.config_file,
-                    field=f"search.{key}",
-                ) from None
-        return cls(**values)
+        """Read the ``[search]`` weights (declared, with their defaults, in spmkb.config)."""
+        return cls(
+            semantic=float(settings.option("search", "semantic_weight")),
+            lexical=float(settings.option("search", "lexical_weight")),
+            rrf_k=float(settings.option("search", "rrf_k")),
+            exact_boost=float(settings.option("search", "exact_boost")),
+        )
 
 
 def freshness_of(meta: dict[str, Any], aging_fraction: float, today: date | None = None) -> str:
@@ -162,6 +140,12 @@ class Searcher:
                 hint="run `spmkb index` to rebuild it with the configured model",
             )
         self._version = (self.store.physical, signature.get("updated"))
+        self.notes: list[str] = []
+        if signature.get("complete") is False:
+            self.notes.append(
+                "the index is incomplete: an `spmkb index` run did not finish; results may "
+                "miss sections — run `spmkb index` to complete it"
+            )
         ids, docs, metas = self.store.all_records()
         self.ids = ids
         self.docs = docs
@@ -323,7 +307,8 @@ class Searcher:
                     scores[p] = scores.get(p, 0.0) + share / (self.weights.rrf_k + rank + 1)
         hits = self._group(scores, text, k)
         shown = {arg: filters[key] for arg, key in FILTER_KEYS.items() if key in filters}
-        return SearchResult(text, shown, hits, (time.perf_counter() - started) * 1000, mode)
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(text, shown, hits, took, mode, notes=list(self.notes))
 
     def _exact_boost(self, query: str) -> float:
         """Lexical weight multiplier when the query holds acronyms or codes (MEDDPPICC, SKO)."""

@@ -2,23 +2,23 @@
 
 :func:`recommend` fills four slots — the playbook for the stage, the battlecard for the
 competitor, objection handling, and a case study from the same industry — each with a
-sentence saying why it was picked (or why nothing fitted). Given a deal id it reads the
-open deal's stage, industry and competitor from the imported deal data; explicit arguments
-win over the deal's values.
+sentence saying why it was picked (or why nothing fitted). Given a deal (a small dict of plain
+values: ``id``, ``stage``, ``industry``, ``competitor``, ``status``, as
+:func:`spmkb.deals.lookup.deal_context` returns) it uses the deal's situation; explicit
+arguments win over the deal's values. This module never reads deal data itself: search and
+deals are engines, and the faces (CLI, widgets) compose them.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from spmkb.errors import DealDataError, NotFoundError, SearchError, suggest
+from spmkb.errors import SearchError, suggest
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from spmkb.config import Settings
     from spmkb.search.model import Hit
 
 #: Slot -> asset types that can fill it, best first.
@@ -39,6 +39,10 @@ SLOT_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What a pack is for, in the order it is reported.
+CONTEXT = ("stage", "industry", "persona", "competitor", "deal_id")
+
+
 @dataclass
 class PackItem:
     """One slot of a pack: the chosen asset (or None) and why."""
@@ -50,12 +54,8 @@ class PackItem:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the item as a JSON-ready dict."""
-        return {
-            "slot": self.slot,
-            "reason": self.reason,
-            "query": self.query,
-            "asset": self.hit.to_dict() if self.hit else None,
-        }
+        asset = self.hit.to_dict() if self.hit else None
+        return {"slot": self.slot, "reason": self.reason, "query": self.query, "asset": asset}
 
 
 @dataclass
@@ -73,71 +73,19 @@ class Pack:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the pack as a JSON-ready dict."""
-        return {
-            "stage": self.stage,
-            "industry": self.industry,
-            "persona": self.persona,
-            "competitor": self.competitor,
-            "deal_id": self.deal_id,
-            "notes": list(self.notes),
-            "took_ms": round(self.took_ms, 1),
-            "items": [i.to_dict() for i in self.items],
-        }
+        out: dict[str, Any] = {k: getattr(self, k) for k in CONTEXT}
+        out["notes"] = list(self.notes)
+        out["took_ms"] = round(self.took_ms, 1)
+        out["items"] = [i.to_dict() for i in self.items]
+        return out
 
 
 def _norm(value: Any) -> str | None:
+    """A tag value as the index stores it: lower case, hyphens for spaces (None if blank)."""
     if value is None:
         return None
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     text = str(value).strip().lower().replace("_", "-")
     return "-".join(text.split()) or None
-
-
-def _load_deals(settings: Settings) -> pd.DataFrame:
-    """Opportunities of the workspace's deal data (the deals layer, or its parquet files)."""
-    try:
-        from spmkb.deals.workspace import load_deal_data
-    except ImportError:  # deals store not written yet: read the documented folder layout
-        import pandas as pd
-
-        folder = settings.deals or settings.deals_store
-        for name in ("opportunities.parquet", "opportunities.csv"):
-            path = folder / name
-            if path.is_file():
-                if name.endswith(".parquet"):
-                    return pd.read_parquet(path)
-                return pd.read_csv(path)
-        raise DealDataError(
-            "no deal data imported",
-            path=folder,
-            hint="run `spmkb deals import FILE` (or `spmkb deals sample`) first",
-        ) from None
-    return load_deal_data(settings).opportunities
-
-
-def deal_context(settings: Settings, deal_id: str) -> dict[str, str | None]:
-    """Stage, industry, competitor and status of one deal (NotFoundError with close ids)."""
-    opps = _load_deals(settings)
-    ids = opps["id"].astype(str)
-    match = opps[ids == str(deal_id)]
-    if match.empty:
-        raise NotFoundError(
-            f"no deal '{deal_id}' in the deal data", suggestions=suggest(str(deal_id), list(ids))
-        )
-    row = match.iloc[0]
-    return {
-        "stage": _norm(row.get("stage")),
-        "industry": _norm(row.get("industry")),
-        "competitor": _norm(row.get("competitor")),
-        "status": _norm(row.get("status")),
-        "account": None if _norm(row.get("account")) is None else str(row.get("account")),
-    }
 
 
 def _searcher(searcher_or_settings: Any) -> Any:
@@ -217,20 +165,25 @@ def recommend(
     industry: str | None = None,
     persona: str | None = None,
     competitor: str | None = None,
-    deal_id: str | None = None,
+    deal: Mapping[str, Any] | None = None,
 ) -> Pack:
-    """Build a before-the-call pack: stage playbook, battlecard, objection handling, case study."""
+    """Build a before-the-call pack: stage playbook, battlecard, objection handling, case study.
+
+    ``deal`` holds one deal's plain values (``id``, ``stage``, ``industry``, ``competitor``,
+    ``status``); the explicit arguments win over them.
+    """
     started = time.perf_counter()
     searcher = _searcher(searcher_or_settings)
     settings = searcher.settings
     notes: list[str] = []
-    if deal_id:
-        deal = deal_context(settings, deal_id)
-        stage = stage or deal["stage"]
-        industry = industry or deal["industry"]
-        competitor = competitor or deal["competitor"]
-        if deal["status"] and deal["status"] != "open":
-            notes.append(f"deal {deal_id} is {deal['status']}: the pack is for its last stage")
+    deal = dict(deal or {})
+    deal_id = str(deal["id"]) if deal.get("id") is not None else None
+    stage = stage or deal.get("stage")
+    industry = industry or deal.get("industry")
+    competitor = competitor or deal.get("competitor")
+    status = _norm(deal.get("status"))
+    if deal_id and status and status != "open":
+        notes.append(f"deal {deal_id} is {status}: the pack is for its last stage")
     stage, industry, persona, competitor = map(_norm, (stage, industry, persona, competitor))
     if not stage:
         raise SearchError(
@@ -298,16 +251,8 @@ def recommend(
         else:
             why = f"{hit.type} {_describe(hit, context)}"
         items.append(PackItem(slot, hit, why, query))
-    return Pack(
-        stage=stage,
-        industry=industry,
-        persona=persona,
-        competitor=competitor,
-        deal_id=deal_id,
-        items=items,
-        notes=notes,
-        took_ms=(time.perf_counter() - started) * 1000,
-    )
+    took_ms = (time.perf_counter() - started) * 1000
+    return Pack(stage, industry, persona, competitor, deal_id, items, notes, took_ms)
 
 
-__all__ = ["Pack", "PackItem", "deal_context", "recommend"]
+__all__ = ["Pack", "PackItem", "recommend"]

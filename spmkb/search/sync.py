@@ -226,6 +226,9 @@ def index_library(
     fresh = [r for r in changed if by_hash.get(r.hash) not in cached]
     reuse = [r for r in changed if by_hash.get(r.hash) in cached]
 
+    writes = bool(reuse or fresh or stale)
+    if writes:  # a kill from here on leaves an index that says it is incomplete
+        store.set_metadata({**store.signature(), "complete": False})
     if reuse:
         store.upsert(
             [r.id for r in reuse],
@@ -242,8 +245,8 @@ def index_library(
     if stale:
         store.delete(stale)
         summary.removed = len(stale)
-    if reuse or fresh or stale or summary.rebuilt:
-        store.set_metadata({**store.signature(), "updated": time.time()})
+    if writes or summary.rebuilt or store.signature().get("complete") is False:
+        store.set_metadata({**store.signature(), "updated": time.time(), "complete": True})
     if store is not serving:
         serving.finish_rebuild(store)
     summary.strict_failed = strict and bool(summary.skipped)
@@ -294,4 +297,5 @@ def _embed_and_write(
                 [r.document for r, _ in rows],
                 [r.metadata for r, _ in rows],
             )
+            _test_pause("embed-written")
     return len(ordered)

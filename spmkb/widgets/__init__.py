@@ -5,22 +5,14 @@ Names are imported on first use so ``import spmkb.widgets`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from spmkb._lazy import lazy_exports
 
 # name -> module that defines it (add yours here)
 _EXPORTS: dict[str, str] = {
     "SearchPanel": "spmkb.widgets.search_panel",
     "RecommendPanel": "spmkb.widgets.recommend_panel",
     "DashboardPanel": "spmkb.widgets.dashboard",
+    "ReviewForm": "spmkb.widgets.review_form",
 }
 
-__all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    """Import public widgets lazily."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spmkb.widgets' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -2,7 +2,8 @@
 
 A thin face: each change of a dropdown calls the core once and hands the result to pure
 renderers: ``*_figure()`` build plotly figures, ``render_*()`` return sanitised HTML. Both
-are unit-tested without widgets. Errors land in the status line. Nothing here imports
+are unit-tested without widgets. Errors land in the status line (the panel base,
+:mod:`spmkb.widgets._panel`). Nothing here imports
 torch or chromadb, so the notebook starts fast.
 """
 
@@ -15,12 +16,12 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from spmkb.content.render import sanitize_html
 from spmkb.deals.forecast import Forecast, money
 from spmkb.deals.overview import Overview, overview
 from spmkb.deals.periods import Period, last_n
 from spmkb.deals.schema import DealData
-from spmkb.errors import SpmkbError
-from spmkb.widgets.render import clean_html, render_status
+from spmkb.widgets._panel import Panel, guarded
 
 REP_COLOUR, TEAM_COLOUR, QUOTA_COLOUR = "#1f77b4", "#aaaaaa", "#c62828"
 
@@ -103,7 +104,7 @@ def render_table(frame: pd.DataFrame, columns: list[str], *, highlight: str | No
         body.append(
             f"<tr{style}>" + "".join(f"<td>{_cell(row[c], c)}</td>" for c in columns) + "</tr>"
         )
-    return clean_html(f'<table class="spmkb-table"><tr>{head}</tr>{"".join(body)}</table>')
+    return sanitize_html(f'<table class="spmkb-table"><tr>{head}</tr>{"".join(body)}</table>')
 
 
 def render_summary(ov: Overview) -> str:
@@ -127,7 +128,7 @@ def render_summary(ov: Overview) -> str:
             f'<p style="color:#7a4b00">⚠ {len(warned)} stage(s) have fewer than 30 deals in '
             f"{html.escape(ov.period)}: treat their conversion with caution.</p>"
         )
-    return clean_html("".join(parts))
+    return sanitize_html("".join(parts))
 
 
 def render_behaviours(frame: pd.DataFrame) -> str:
@@ -148,7 +149,7 @@ def period_options(data: DealData, current: Period, n: int = 8) -> list[str]:
     return [*quarters, half.label, half.previous().label, str(current.year), str(current.year - 1)]
 
 
-class DashboardPanel:
+class DashboardPanel(Panel):
     """Rep / team / period dropdowns -> forecast, funnel vs team, win/loss and leaderboard."""
 
     def __init__(
@@ -165,6 +166,7 @@ class DashboardPanel:
         """Load the deal data (unless given), build the widgets and render the first view."""
         from spmkb.deals._frame import deal_frame, latest_period
 
+        super().__init__()
         if data is None:
             from spmkb.config import load_settings
             from spmkb.deals.workspace import load_deal_data
@@ -193,7 +195,6 @@ class DashboardPanel:
             self.rep.value = next((r for r in reps if r.lower() == rep.lower()), None)
         if team is not None:
             self.team.value = next((t for t in teams if t.lower() == team.lower()), None)
-        self.status = w.HTML("")
         self.summary = w.HTML("")
         self.charts = w.Output()
         self.leaderboard = w.HTML("")
@@ -207,23 +208,14 @@ class DashboardPanel:
             control.observe(lambda _change: self.refresh(), names="value")
         self.refresh()
 
-    def _ipython_display_(self) -> None:
-        """Display the panel in a notebook."""
-        from IPython.display import display
-
-        display(self.widget)
-
+    @guarded
     def refresh(self) -> None:
         """Recompute the overview for the current selection and re-render every part."""
-        try:
-            ov = overview(self.data, rep=self.rep.value, team=self.team.value,
-                          period=self.period.value, n_sims=self.n_sims)  # fmt: skip
-        except SpmkbError as err:
-            self.status.value = render_status(str(err), "error")
-            return
+        ov = overview(self.data, rep=self.rep.value, team=self.team.value,
+                      period=self.period.value, n_sims=self.n_sims)  # fmt: skip
         self.overview = ov
         scope = ov.rep or ov.team or "the company"
-        self.status.value = render_status(f"{scope}, {ov.period}", "ok")
+        self.set_status(f"{scope}, {ov.period}", "ok")
         self.summary.value = render_summary(ov)
         self.figures = {
             "forecast": forecast_figure(ov.forecast),

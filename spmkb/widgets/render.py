@@ -1,11 +1,14 @@
 """Pure HTML renderers for the search and recommendation widgets.
 
 Every ``render_*`` function takes core results (``SearchResult``, ``Hit``, ``Asset``, ``Pack``)
-and returns a string of HTML that has been through :func:`clean_html`: an allowlist sanitiser
-(no ``<script>``, ``<iframe>``, ``on*`` attributes or ``javascript:`` links; inline styles
-limited to a few harmless properties). Asset bodies are first rendered by
-``spmkb.content.render.render_markdown``. Nothing here imports ipywidgets, so the renderers
-are unit-tested on their own and reusable by other faces.
+and returns a string of HTML that has been through the package's one sanitiser,
+:func:`spmkb.content.render.sanitize_html` (no ``<script>``, ``<iframe>``, ``on*`` attributes
+or ``javascript:`` links; inline styles limited to a few harmless properties). Asset bodies
+are rendered by :func:`spmkb.content.render.render_markdown`, snippets reduced to text by
+:func:`~spmkb.content.render.strip_markdown` and query words marked by
+:func:`~spmkb.content.render.highlight_terms` (whole words, word forms through the search
+stemmer). Nothing here imports ipywidgets, so the renderers are unit-tested on their own and
+reusable by other faces.
 """
 
 from __future__ import annotations
@@ -15,48 +18,15 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from spmkb.search.lexical import STOPWORDS  # one stop-word list for ranking and highlighting
+from spmkb.content.render import highlight_terms, render_markdown, sanitize_html, strip_markdown
+from spmkb.search.lexical import STOPWORDS, stem  # one stop-word list and stemmer for ranking
 
 if TYPE_CHECKING:
     from spmkb.content.model import Asset
     from spmkb.search.model import Hit, SearchResult
 
 LabLink = Callable[[str], str | None]
-
-_STYLE_PROPS = {
-    "color",
-    "background",
-    "background-color",
-    "border",
-    "border-left",
-    "border-radius",
-    "padding",
-    "margin",
-    "margin-top",
-    "margin-bottom",
-    "margin-left",
-    "margin-right",
-    "font-size",
-    "font-weight",
-    "font-style",
-    "font-family",
-    "display",
-    "line-height",
-    "max-height",
-    "overflow",
-    "overflow-y",
-    "white-space",
-    "text-decoration",
-}
-_ATTRS = {
-    "*": {"class", "style", "title"},
-    "a": {"href", "target", "title"},
-    "img": {"src", "alt", "width", "height", "title"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align", "scope"},
-    "ol": {"start"},
-}
-
+SNIPPET_CHARS = 320  # a card's snippet is cut here
 
 FRESHNESS_BADGES: dict[str, tuple[str, str, str]] = {
     # freshness -> (label, text colour, background)
@@ -67,60 +37,10 @@ FRESHNESS_BADGES: dict[str, tuple[str, str, str]] = {
 }
 
 
-_CLEANER: Any = None
-
-
-def clean_html(fragment: str) -> str:
-    """Sanitise an HTML fragment with the widgets' allowlist (safe tags, styles and links only)."""
-    global _CLEANER
-    if _CLEANER is None:
-        import nh3
-
-        _CLEANER = nh3.Cleaner(
-            tags=set(nh3.ALLOWED_TAGS) | {"mark", "span", "div", "p", "section"},
-            clean_content_tags={"script", "style"},
-            attributes=_ATTRS,
-            filter_style_properties=_STYLE_PROPS,
-            url_schemes={"http", "https", "mailto"},
-        )
-    return _CLEANER.clean(fragment)
-
-
-def markdown_html(text: str) -> str:
-    """Markdown to sanitised HTML: the content layer's renderer, then the widgets' allowlist."""
-    from spmkb.content.render import render_markdown
-
-    return clean_html(render_markdown(text))
-
-
 def query_terms(query: str) -> list[str]:
     """Words of ``query`` worth highlighting: lower-cased, de-duplicated, no stop words."""
     words = re.findall(r"[\w][\w'-]*", query.lower())
     return list(dict.fromkeys(w for w in words if len(w) > 1 and w not in STOPWORDS))
-
-
-def highlight(text: str, terms: Iterable[str]) -> str:
-    """Escape plain ``text`` and wrap words starting with any of ``terms`` in ``<mark>``."""
-    escaped = html.escape(text, quote=False)
-    words = sorted({t for t in terms if t}, key=len, reverse=True)
-    if not words:
-        return escaped
-    pattern = re.compile(
-        r"\b(" + "|".join(re.escape(html.escape(w)) for w in words) + r")\w*", re.IGNORECASE
-    )
-    return pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
-
-
-def plain_snippet(markdown: str, limit: int = 320) -> str:
-    """Markdown source reduced to one line of plain text, cut at ``limit`` characters."""
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"<[^>]+>", " ", text)
-    text = re.sub(r"[`*_#>|]+", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0] + " …"
-    return text
 
 
 def _chip(text: str, colour: str = "#1f4e79", background: str = "#e3edf7") -> str:
@@ -133,7 +53,7 @@ def _chip(text: str, colour: str = "#1f4e79", background: str = "#e3edf7") -> st
 
 def render_freshness(freshness: str) -> str:
     """A coloured badge for fresh / aging / stale / unknown (stale is red and says so)."""
-    return clean_html(_freshness(freshness))
+    return sanitize_html(_freshness(freshness))
 
 
 def _freshness(freshness: str) -> str:
@@ -183,10 +103,16 @@ def render_card(
             if heading
             else ""
         )
-        + f'<div class="spmkb-snippet">{highlight(plain_snippet(hit.snippet), terms)}</div>'
+        + f'<div class="spmkb-snippet">{_snippet(hit.snippet, terms)}</div>'
         f"<div>{_link(hit.path, lab_link)}</div></div>"
     )
-    return clean_html(body)
+    return sanitize_html(body)
+
+
+def _snippet(text: str, terms: list[str]) -> str:
+    """A card's snippet: plain text cut at :data:`SNIPPET_CHARS`, query words marked."""
+    plain = strip_markdown(text, limit=SNIPPET_CHARS)
+    return highlight_terms(plain, terms, is_html=False, word_key=stem)
 
 
 def _filters_text(filters: dict[str, Any]) -> str:
@@ -200,7 +126,7 @@ def render_summary(result: SearchResult, *, heading: str | None = None) -> str:
     filters = _filters_text(result.filters or {})
     where = f" · filters: {html.escape(filters)}" if filters else ""
     what = html.escape(heading) if heading else f"for “{html.escape(result.query)}”"
-    return clean_html(
+    return sanitize_html(
         f'<div class="spmkb-summary" style="color:#444"><b>{n} {noun}</b> {what} '
         f"in {result.took_ms:.0f} ms{where}</div>"
     )
@@ -229,7 +155,9 @@ def render_empty_state(
             f"No results for “{q}”. Try fewer or more general words, or a synonym "
             f"(“pricing” rather than “discount”).{size}"
         )
-    return clean_html(f'<div class="spmkb-empty" style="color:#7a4b00;padding:6px 0">{text}</div>')
+    return sanitize_html(
+        f'<div class="spmkb-empty" style="color:#7a4b00;padding:6px 0">{text}</div>'
+    )
 
 
 def render_results(
@@ -246,7 +174,7 @@ def render_results(
     cards = "".join(
         render_card(h, terms, rank=i, lab_link=lab_link) for i, h in enumerate(result.hits, 1)
     )
-    return clean_html(render_summary(result) + cards)
+    return sanitize_html(render_summary(result) + cards)
 
 
 def render_status(message: str, kind: str = "info") -> str:
@@ -257,7 +185,7 @@ def render_status(message: str, kind: str = "info") -> str:
         text = f"<b>Error:</b> {text}"
     elif kind == "loading":
         text = f"⏳ {text}"
-    return clean_html(
+    return sanitize_html(
         f'<div class="spmkb-status spmkb-status-{html.escape(kind)}" '
         f'style="color:{colours.get(kind, "#444444")}">{text}</div>'
     )
@@ -279,29 +207,14 @@ def render_reader(
         meta.append(f"owner: {html.escape(str(asset.owner))}")
     if asset.reviewed:
         meta.append(f"reviewed: {html.escape(asset.reviewed.isoformat())}")
-    body = markdown_html(asset.body)
-    words = list(terms)
-    if words:
-        body = _highlight_html(body, words)
-    return clean_html(
+    body = highlight_terms(render_markdown(asset.body), terms, is_html=True, word_key=stem)
+    return sanitize_html(
         f'<div class="spmkb-reader" style="border-left:3px solid #1f4e79;padding:4px 12px">'
         f'<h3 class="spmkb-reader-title" style="margin-top:0">{html.escape(asset.title)}</h3>'
         f'<div style="margin-bottom:6px">{" ".join(meta)}</div><div>{stages}</div>'
         f"<div>{_link(asset.path, lab_link)}</div>"
         f'<div class="spmkb-reader-body">{body}</div></div>'
     )
-
-
-def _highlight_html(fragment: str, terms: list[str]) -> str:
-    """Mark terms in the text nodes of already-sanitised HTML (never inside tags)."""
-    parts = re.split(r"(<[^>]+>)", fragment)
-    out = []
-    for part in parts:
-        if part.startswith("<"):
-            out.append(part)
-        else:
-            out.append(highlight(html.unescape(part), terms))
-    return "".join(out)
 
 
 def render_pack(pack: Any, *, lab_link: LabLink | None = None) -> str:
@@ -327,4 +240,4 @@ def render_pack(pack: Any, *, lab_link: LabLink | None = None) -> str:
         if item.hit is not None:
             parts.append(render_card(item.hit, query_terms(item.query or ""), lab_link=lab_link))
     parts.append("</div>")
-    return clean_html("".join(parts))
+    return sanitize_html("".join(parts))

@@ -4,7 +4,8 @@ One rating per rubric competency with the rubric's guidance for the chosen level
 it, text areas (strengths, development areas, self-assessment), goal and action-item rows,
 a status, and Save. Saving calls :func:`spmkb.reviews.store.save_review` with the version
 the form was opened at, so a save that lost a race shows a conflict instead of overwriting.
-Reopening the form (a new ``ReviewForm``) shows the latest saved version.
+Reopening the form (a new ``ReviewForm``) shows the latest saved version. The status line,
+error guard and display come from the panel base (:mod:`spmkb.widgets._panel`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import ipywidgets as w
 from spmkb.errors import SpmkbError
 from spmkb.reviews import store
 from spmkb.reviews.rubric import Competency, Rubric
+from spmkb.widgets._panel import Panel, guarded
+from spmkb.widgets.render import render_status
 
 _UNRATED = [("—", 0), ("1", 1), ("2", 2), ("3", 3), ("4", 4), ("5", 5)]
 
@@ -28,12 +31,6 @@ def render_guidance(competency: Competency, level: int | None) -> str:
     if not level:
         return "<span style='color:#777'>Choose a rating to see the rubric guidance.</span>"
     return f"<b>{int(level)}</b> — {html.escape(competency.guidance(level))}"
-
-
-def render_status(kind: str, message: str) -> str:
-    """HTML for the status line: ``ok``, ``error`` or ``info`` (escaped)."""
-    colour = {"ok": "#1a7f37", "error": "#b42318"}.get(kind, "#555")
-    return f"<span class='spmkb-status spmkb-{kind}' style='color:{colour}'>{html.escape(message)}</span>"
 
 
 class _Rows:
@@ -78,7 +75,7 @@ class _Rows:
         return out
 
 
-class ReviewForm:
+class ReviewForm(Panel):
     """The review form for one rep and period, backed by the workspace database."""
 
     def __init__(
@@ -91,6 +88,8 @@ class ReviewForm:
         author: str = "",
         team: str | None = None,
     ) -> None:
+        """Build the form for ``rep`` and ``period`` and show the latest saved version."""
+        super().__init__()
         self.rep, self.period, self.db_path, self.rubric, self.team = (
             rep,
             str(period),
@@ -134,7 +133,6 @@ class ReviewForm:
         self.author = w.Text(value=author, description="Author", placeholder="your name")
         self.save_button = w.Button(description="Save", button_style="primary", icon="save")
         self.reload_button = w.Button(description="Reload", icon="refresh")
-        self.status = w.HTML()
         self.save_button.on_click(lambda _b: self.save())
         self.reload_button.on_click(lambda _b: self.load())
         heading = w.HTML(f"<h3>Review: {html.escape(rep)} — {html.escape(self.period)}</h3>")
@@ -145,7 +143,7 @@ class ReviewForm:
                 "<i>No rubric found: competencies cannot be rated (see docs/reviews.md).</i>"
             )
         )
-        self.panel = w.VBox([
+        self.widget = self.panel = w.VBox([
             heading, ratings_box,
             w.HTML("<b>Strengths</b>"), self.strengths,
             w.HTML("<b>Development areas</b>"), self.development_areas,
@@ -155,10 +153,6 @@ class ReviewForm:
             w.HBox([self.save_button, self.reload_button]), self.status,
         ])  # fmt: skip
         self.load()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Display the panel."""
-        return self.panel._repr_mimebundle_(**kwargs)
 
     def payload(self) -> dict[str, Any]:
         """The form's current content as a review payload."""
@@ -171,6 +165,7 @@ class ReviewForm:
             "action_items": self.action_items.value(),
         }
 
+    @guarded
     def load(self) -> None:
         """Show the latest saved version (or an empty form) and remember its version number."""
         try:
@@ -178,7 +173,7 @@ class ReviewForm:
             latest = store.latest(conn, self.rep, self.period) if conn else None
         except SpmkbError as err:
             self.save_button.disabled = True
-            self.status.value = render_status("error", f"Cannot open saved reviews: {err}")
+            self.set_status(f"Cannot open saved reviews: {err}", "error")
             return
         payload = latest.payload if latest else {}
         for cid, dd in self.ratings.items():
@@ -190,14 +185,14 @@ class ReviewForm:
         if latest:
             self.version = latest.version
             self.status_select.value = latest.status
-            self.status.value = render_status(
-                "info",
-                f"Version {latest.version} ({latest.status}) saved by {latest.author} at {latest.saved_at}",
+            self.set_status(
+                f"Version {latest.version} ({latest.status}) saved by {latest.author} at {latest.saved_at}"
             )
         else:
             self.version = 0
-            self.status.value = render_status("info", "Not saved yet.")
+            self.set_status("Not saved yet.")
 
+    @guarded
     def save(self) -> None:
         """Save a new version; the status line says what happened (saved, conflict or error)."""
         try:
@@ -214,9 +209,12 @@ class ReviewForm:
                 team=self.team,
             )
         except SpmkbError as err:
-            self.status.value = render_status("error", f"Not saved: {err}")
+            self.set_status(f"Not saved: {err}", "error")
             return
         self.version = v.version
-        self.status.value = render_status(
-            "ok", f"Saved version {v.version} ({v.status}) by {v.author} at {v.saved_at}"
+        self.set_status(
+            f"Saved version {v.version} ({v.status}) by {v.author} at {v.saved_at}", "ok"
         )
+
+
+__all__ = ["ReviewForm", "render_guidance", "render_status"]

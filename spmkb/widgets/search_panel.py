@@ -2,8 +2,9 @@
 
 The panel appears at once: the embedding model and the Chroma index are opened in a
 background thread while the status line says "Loading the search model…"; the first search
-waits for them. Every handler is wrapped so an error always ends up in the status line (the
-ipywidgets callback dispatcher would otherwise swallow it). Each action calls one core
+waits for them. Loading, the status line and the error guard come from the panel base
+(:mod:`spmkb.widgets._panel`): an error always ends up in the status line (the ipywidgets
+callback dispatcher would otherwise swallow it). Each action calls one core
 function (``Searcher.search``, ``.asset``, ``.similar``) and hands the result to a pure
 renderer in :mod:`spmkb.widgets.render`.
 
@@ -19,10 +20,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import ipywidgets as w
 
 from spmkb.errors import SpmkbError
 from spmkb.widgets import render
+from spmkb.widgets._panel import Panel, guarded
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +42,6 @@ FACETS = (
     ("persona", "personas", "Persona"),
     ("industry", "industries", "Industry"),
 )
-
-
-def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a widget handler so any error is shown in ``self.status``, never lost."""
-
-    @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except SpmkbError as err:
-            self.status.value = render.render_status(str(err), "error")
-        except Exception as err:  # an unexpected bug: still tell the user, keep the traceback
-            log.exception("unexpected error in %s", method.__name__)
-            self.status.value = render.render_status(
-                f"unexpected {type(err).__name__}: {err} (please report this)", "error"
-            )
-        return None
-
-    return wrapper
 
 
 def jupyter_root() -> tuple[Path | None, str]:
@@ -100,6 +81,74 @@ def lab_url(playbooks: Path, path: str, root: Path | None, base_url: str = "/") 
     return f"{base_url.rstrip('/')}/lab/tree/{quote(rel.as_posix())}"
 
 
+class SearchBacked(Panel):
+    """A panel over the search index: settings, searcher, Jupyter links, background opening.
+
+    :meth:`background_load` warms the embedder the settings name
+    (:func:`spmkb.search.embed.embedder_for`) while it opens the index, lets the subclass fill
+    its filters from the index's facets (:meth:`fill`), and only then reports ready.
+    """
+
+    loading_message = LOADING
+
+    def __init__(
+        self,
+        settings: Any | None = None,
+        *,
+        store: str | Path | None = None,
+        playbooks: str | Path | None = None,
+        searcher: Any | None = None,
+    ) -> None:
+        """Resolve the settings, build the widgets and start opening the index in the background.
+
+        ``store``/``playbooks`` override the project's settings; ``searcher`` is an open one.
+        """
+        super().__init__()
+        if settings is None:
+            from spmkb.config import load_settings
+
+            settings = load_settings({"store": store, "playbooks": playbooks})
+        self.settings = settings
+        self.searcher = searcher
+        self._root: tuple[Path | None, str] = (Path.cwd().resolve(), "/")
+        self.build()
+        self.start_loader()
+
+    def build(self) -> None:
+        """Create the panel's widgets (``self.widget`` holds them) and wire its actions."""
+
+    def background_load(self) -> str:
+        """Background: start the embedder, open the index, fill the filters, find the Jupyter root."""
+        from spmkb.search import embed
+
+        embed.start_loading(**embed.options_for(self.settings))
+        self._root = jupyter_root()
+        if self.searcher is None:
+            from spmkb.search.query import get_searcher
+
+            self.searcher = get_searcher(self.settings)
+        self.fill(self.searcher.facets())
+        embed.embedder_for(self.settings)  # wait for the embedder the settings name
+        return self.ready_message()
+
+    def fill(self, facets: dict[str, list[str]]) -> None:
+        """Put the index's facet values into the panel's filters."""
+
+    def ready_message(self) -> str:
+        """The status once the index and the embedder are ready."""
+        return "Ready."
+
+    def ensure_searcher(self) -> Any:
+        """Wait for the background load (re-raising its error) and return the searcher."""
+        self.ensure_ready()
+        return self.searcher
+
+    def lab_link(self, path: str) -> str | None:
+        """JupyterLab URL of an asset file, or None when it is outside the Jupyter root."""
+        root, base = self._root
+        return lab_url(Path(self.settings.playbooks), path, root, base)
+
+
 @dataclass
 class CardRow:
     """One result on screen: the card HTML and its Open / More like this buttons."""
@@ -112,37 +161,34 @@ class CardRow:
     box: w.VBox
 
 
-class SearchPanel:
+class SearchPanel(SearchBacked):
     """Search box, facet filters, result cards with Open / More like this, and a reader pane."""
 
     def __init__(
         self,
         settings: Any | None = None,
         *,
-        store: str | Path | None = None,
-        playbooks: str | Path | None = None,
-        searcher: Any | None = None,
         k: int = 10,
         log_searches: bool = True,
         source: str = "widget",
+        **where: Any,
     ) -> None:
-        """Build the widgets at once and start loading the model and index in the background."""
-        if settings is None:
-            from spmkb.config import load_settings
+        """Build the widgets at once and start loading the model and index in the background.
 
-            settings = load_settings({"store": store, "playbooks": playbooks})
-        self.settings = settings
+        ``where``: ``store``, ``playbooks`` or an open ``searcher`` (see :class:`SearchBacked`).
+        """
         self.k = k
         self.log_searches = log_searches
         self.source = source
+        super().__init__(settings, **where)
+
+    def build(self) -> None:
+        """The query box, filters, status, result cards and reader pane."""
         self.session = uuid.uuid4().hex[:12]
-        self.searcher = searcher
         self.last_result: Any | None = None
         self.last_search_id: int | None = None
         self.card_rows: list[CardRow] = []
         self._pool: list[CardRow] = []
-        self._root: tuple[Path | None, str] = (Path.cwd().resolve(), "/")
-        self._load_error: BaseException | None = None
 
         self.query = w.Text(
             placeholder="What do you need? e.g. customer says the price is too high",
@@ -160,7 +206,6 @@ class SearchPanel:
                 options=[("any", "")], value="", description=label, layout=w.Layout(width="220px")
             )
             setattr(self, attr, dd)
-        self.status = w.HTML(render.render_status(LOADING, "loading"))
         self.results = w.HTML("")
         self.cards = w.VBox([])
         self.reader = w.HTML("", layout=w.Layout(max_height="640px", overflow_y="auto"))
@@ -176,60 +221,17 @@ class SearchPanel:
         )
         self.query.observe(self._on_query, names="value")
         self.button.on_click(self._on_click)
-        self._loader = threading.Thread(target=self._load, name="spmkb-search-load", daemon=True)
-        self._loader.start()
 
-    # display -------------------------------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Display as the panel's VBox."""
-        return self.widget._repr_mimebundle_(**kwargs)
+    def fill(self, facets: dict[str, list[str]]) -> None:
+        """One dropdown per facet: ``any`` plus the values in the index."""
+        for attr, key, _label in FACETS:
+            values = sorted(facets.get(key, []))
+            getattr(self, attr).options = [("any", ""), *((v, v) for v in values)]
 
-    def _ipython_display_(self) -> None:
-        """Display the panel in a notebook."""
-        from IPython.display import display
-
-        display(self.widget)
-
-    # loading -------------------------------------------------------------------------------
-    def _load(self) -> None:
-        """Background: start the model, open the index, fill the filters, find the Jupyter root."""
-        try:
-            from spmkb.search import embed
-
-            embed.start_loading(self.settings.model)
-            self._root = jupyter_root()
-            if self.searcher is None:
-                from spmkb.search.query import get_searcher
-
-                self.searcher = get_searcher(self.settings)
-            facets = self.searcher.facets()
-            for attr, key, _label in FACETS:
-                values = sorted(facets.get(key, []))
-                getattr(self, attr).options = [("any", ""), *((v, v) for v in values)]
-            embed.get_embedder(self.settings.model)  # wait for the model itself
-            n = self.searcher.count()
-            self.status.value = render.render_status(
-                f"Ready — {n} assets indexed. Type a question and press Enter.", "ok"
-            )
-        except BaseException as err:  # reported by the first search / wait_ready
-            self._load_error = err
-            msg = str(err) if isinstance(err, SpmkbError) else f"{type(err).__name__}: {err}"
-            self.status.value = render.render_status(msg, "error")
-
-    def wait_ready(self, timeout: float | None = None) -> bool:
-        """Wait for the model and index; True when ready, False on timeout or a load error."""
-        self._loader.join(timeout)
-        return not self._loader.is_alive() and self._load_error is None
-
-    def _ensure_ready(self) -> Any:
-        if self._loader.is_alive():
-            self.status.value = render.render_status(LOADING, "loading")
-            self._loader.join()
-        if self._load_error is not None:
-            if isinstance(self._load_error, SpmkbError):
-                raise self._load_error
-            raise RuntimeError(str(self._load_error)) from self._load_error
-        return self.searcher
+    def ready_message(self) -> str:
+        """How many assets are indexed, and what to do next."""
+        n = self.searcher.count()
+        return f"Ready — {n} assets indexed. Type a question and press Enter."
 
     # actions -------------------------------------------------------------------------------
     def filters(self) -> dict[str, str]:
@@ -237,11 +239,6 @@ class SearchPanel:
         return {
             attr: getattr(self, attr).value for attr, _k, _l in FACETS if getattr(self, attr).value
         }
-
-    def lab_link(self, path: str) -> str | None:
-        """JupyterLab URL of an asset file, or None when it is outside the Jupyter root."""
-        root, base = self._root
-        return lab_url(Path(self.settings.playbooks), path, root, base)
 
     def _on_query(self, change: dict[str, Any]) -> None:
         if change.get("new", "").strip():
@@ -255,10 +252,10 @@ class SearchPanel:
         """Run the query with the picked filters and render the cards (the Search handler)."""
         text = self.query.value.strip()
         if not text:
-            self.status.value = render.render_status("Type a question first.", "info")
+            self.set_status("Type a question first.", "info")
             return None
-        searcher = self._ensure_ready()
-        self.status.value = render.render_status(f"Searching for “{text}”…", "loading")
+        searcher = self.ensure_searcher()
+        self.set_status(f"Searching for “{text}”…", "loading")
         filters = self.filters()
         result = searcher.search(text, k=self.k, **filters)
         self.last_result = result
@@ -274,9 +271,7 @@ class SearchPanel:
             )
         self._show_cards(result.hits, render.query_terms(text))
         n = len(result.hits)
-        self.status.value = render.render_status(
-            f"{n} result{'s' if n != 1 else ''} in {result.took_ms:.0f} ms", "ok"
-        )
+        self.set_status(f"{n} result{'s' if n != 1 else ''} in {result.took_ms:.0f} ms", "ok")
         return result
 
     def _log(self, result: Any) -> int | None:
@@ -342,7 +337,7 @@ class SearchPanel:
     @guarded
     def open(self, asset_id: str, *, rank: int | None = None) -> Any:
         """Render the whole asset (sanitised) in the reader pane and log the open."""
-        searcher = self._ensure_ready()
+        searcher = self.ensure_searcher()
         asset = searcher.asset(asset_id)
         self._show_asset(asset)
         self._log_open(asset_id, rank, "open")
@@ -363,12 +358,12 @@ class SearchPanel:
         self.reader.value = render.render_reader(
             asset, terms=terms, freshness=fresh, lab_link=self.lab_link
         )
-        self.status.value = render.render_status(f"Opened “{asset.title}”.", "ok")
+        self.set_status(f"Opened “{asset.title}”.", "ok")
 
     @guarded
     def similar(self, asset_id: str) -> Any:
         """Replace the cards with assets similar to ``asset_id`` (More like this)."""
-        searcher = self._ensure_ready()
+        searcher = self.ensure_searcher()
         start = time.perf_counter()
         result = searcher.similar(asset_id, k=self.k)
         self._log_open(asset_id, None, "similar")
@@ -377,10 +372,8 @@ class SearchPanel:
         self.results.value = render.render_summary(result, heading=f"like “{title}”")
         self._show_cards(result.hits, render.query_terms(self.query.value))
         took = getattr(result, "took_ms", None) or (time.perf_counter() - start) * 1000
-        self.status.value = render.render_status(
-            f"{len(result.hits)} assets like “{title}” in {took:.0f} ms", "ok"
-        )
+        self.set_status(f"{len(result.hits)} assets like “{title}” in {took:.0f} ms", "ok")
         return result
 
 
-__all__ = ["CardRow", "SearchPanel", "guarded", "jupyter_root", "lab_url"]
+__all__ = ["CardRow", "SearchBacked", "SearchPanel", "guarded", "jupyter_root", "lab_url"]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from spmkb.content.render import highlight_terms, render_markdown, sanitize_html
+from spmkb.content.render import highlight_terms, render_markdown, sanitize_html, strip_markdown
 
 ATTACKS = [
     pytest.param("<script>alert(1)</script>", id="script"),
@@ -91,3 +91,43 @@ def test_highlight_sanitises_html_input() -> None:
 
 def test_highlight_with_no_terms_is_just_safe() -> None:
     assert highlight_terms("a <b> c", [], is_html=False) == "a &lt;b&gt; c"
+
+
+def test_highlight_marks_whole_words_only() -> None:
+    out = highlight_terms("The tool took too long. Too late!", ["too"], is_html=False)
+    assert out == "The tool took <mark>too</mark> long. <mark>Too</mark> late!"
+
+
+def test_highlight_word_key_marks_word_forms() -> None:
+    from spmkb.search.lexical import stem
+
+    out = highlight_terms("prices, price and priced", ["price"], is_html=False, word_key=stem)
+    assert out == "<mark>prices</mark>, <mark>price</mark> and priced"
+
+
+def test_highlight_never_marks_inside_entities() -> None:
+    out = highlight_terms("AT&T & amp", ["amp", "t"], is_html=False)
+    assert out == "AT&amp;T &amp; <mark>amp</mark>"
+
+
+def test_one_allow_list_keeps_classes_and_harmless_styles_only() -> None:
+    out = sanitize_html(
+        '<div class="spmkb-card" style="color:red;position:fixed" data-x="1" onclick="x">'
+        '<a href="https://e.example" target="_blank">e</a><img src="x.png"></div>'
+    )
+    assert out == (
+        '<div class="spmkb-card" style="color:red">'
+        '<a href="https://e.example" target="_blank" rel="noopener noreferrer">e</a></div>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("markdown", "limit", "expected"),
+    [
+        ("## Price\n\nNever **defend** the [price](x.md).", None, "Price Never defend the price."),
+        ("one two three four", 9, "one two …"),
+    ],
+    ids=["markup", "limit"],
+)
+def test_strip_markdown(markdown: str, limit: int | None, expected: str) -> None:
+    assert strip_markdown(markdown, limit=limit) == expected

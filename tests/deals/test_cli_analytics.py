@@ -60,8 +60,10 @@ def test_leaderboard_text_and_top(workspace: Path) -> None:
     code, out = report(workspace, "leaderboard", "--period", "2026-Q2", "--top", "3")
     assert code == 0
     lines = [ln for ln in out.splitlines() if ln.strip()]
-    assert lines[0].split()[:3] == ["rank", "rep", "team"] and len(lines) == 4
+    # header + 3 reps + the note saying what the rank is by and what improvement compares
+    assert lines[0].split()[:3] == ["rank", "rep", "team"] and len(lines) == 5
     assert "%" in lines[1]
+    assert lines[-1] == "Ranked by attainment; improvement: full 2026-Q2 vs full 2026-Q1."
 
 
 def test_forecast_text_and_json(workspace: Path) -> None:

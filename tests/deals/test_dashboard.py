@@ -48,7 +48,8 @@ def test_funnel_and_winloss_figures(small: DealData) -> None:
 def test_render_functions_escape_and_sanitise(small: DealData) -> None:
     ov = overview(small, period="2026-Q2")
     html = dash.render_summary(ov)
-    assert "The company, 2026-Q2" in html and "<script" not in html
+    # 2026-Q2 is finished in the sample (it ends 2026-08-14): reported as actuals, not a forecast
+    assert "The company: 2026-Q2 is over: won" in html and "<script" not in html
     frame = ov.leaderboard.head(3).copy()
     frame.loc[frame.index[0], "rep"] = "<script>alert(1)</script><b onclick=x>Eve</b>"
     table = dash.render_table(frame, ["rank", "rep", "attainment"])

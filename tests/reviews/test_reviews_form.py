@@ -39,7 +39,7 @@ def test_guidance_follows_the_rating(tmp_path: Path, rubric: Rubric) -> None:
     form.ratings["closing"].value = 3
     assert form.guidance["closing"].value == render_guidance(rubric.get("closing"), 3)
     assert "Agrees a mutual close plan." in form.guidance["closing"].value
-    assert form.status.value == render_status("info", "Not saved yet.")
+    assert form.status.value == render_status("Not saved yet.", "info")
 
 
 def test_save_then_reopen_shows_saved_state(tmp_path: Path, rubric: Rubric) -> None:

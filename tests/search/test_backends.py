@@ -11,6 +11,7 @@ from spmkb.errors import ConfigError, ModelError
 from spmkb.search.backends import (
     BACKENDS,
     DEFAULT_BACKEND,
+    STATIC_DIMS,
     check_backend,
     load_backend,
     model_cache_dir,
@@ -139,3 +140,43 @@ def test_settings_select_the_backend_and_change_the_index_signature(tmp_path) ->
         embedder_for(bad)
     assert exc.value.field == "embed_backend"
     assert "onnx" in str(exc.value)
+
+
+class _Index:
+    """The two questions a panel's loader asks an index (the embedder is the point here)."""
+
+    def facets(self) -> dict[str, list[str]]:
+        return {"stages": ["discovery"]}
+
+    def count(self) -> int:
+        return 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("panel_name", ["SearchPanel", "RecommendPanel"])
+def test_panel_warms_the_configured_embedder_before_ready(
+    panel_name: str, backend_store: Path, embedder, tmp_path: Path, monkeypatch
+) -> None:
+    """embed_backend = static: "Ready" means the static embedder is loaded, and torch never was.
+
+    Run after ``test_static_backend_finds_each_text_from_its_opening`` produced the static
+    table in ``backend_store`` (fast to load). The embed module's cache starts empty here, so
+    a panel warming the default torch model would add the torch key to it.
+    """
+    import spmkb.widgets
+    from spmkb.config import load_settings
+    from spmkb.search import embed
+
+    load_backend("static", embedder.path, backend_store)  # the table exists (reused)
+    for name in ("_CACHE", "_THREADS", "_ERRORS", "_LOAD_LOCKS"):
+        monkeypatch.setattr(embed, name, {})
+    settings = load_settings(
+        {"store": str(backend_store), "embed_backend": "static"}, cwd=tmp_path, environ={}
+    )
+    panel = getattr(spmkb.widgets, panel_name)(settings, searcher=_Index())
+    assert panel.wait_ready(120), panel.status.value
+    assert "Ready" in panel.status.value
+    assert embed.loaded() == [embed.cache_key(settings.model, "static")]
+    assert embed.is_loaded(settings.model, backend="static")
+    assert not embed.is_loaded(settings.model)  # the torch model was never loaded
+    assert embed.embedder_for(settings).dim == STATIC_DIMS

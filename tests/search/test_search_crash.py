@@ -117,3 +117,25 @@ def test_open_searcher_sees_another_process_index_both_halves(indexed_workspace,
     assert len(searcher.ids) > n_before  # the lexical side (records)
     semantic = searcher.search("committee that meets on leap years", mode="semantic", k=3)
     assert semantic.hits[0].id == "zebra-objection"  # the semantic side (vectors)
+
+
+def test_an_interrupted_first_index_says_it_is_incomplete(workspace, embedder) -> None:
+    """Killed after writing sections but before finishing: search works and says so."""
+    env = {**os.environ, "SPMKB_TEST_PAUSE_AT": "embed-written", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        _index_cmd(workspace.settings), env=env, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        _wait_for(proc, "PAUSED AT embed-written")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    result = Searcher.open(workspace.settings, embedder=embedder).search("pricing", k=2)
+    assert result.hits
+    assert result.notes == [
+        "the index is incomplete: an `spmkb index` run did not finish; results may miss "
+        "sections — run `spmkb index` to complete it"
+    ]
+    index_library(workspace.settings, embedder=embedder)
+    assert Searcher.open(workspace.settings, embedder=embedder).search("pricing").notes == []

@@ -12,6 +12,7 @@ from _uitext import text_of
 from typer.testing import CliRunner
 
 from spmkb.cli import app
+from spmkb.deals.lookup import deal_context
 from spmkb.errors import NotFoundError, SearchError
 from spmkb.search.recommend import SLOT_TYPES, recommend
 
@@ -79,9 +80,7 @@ def deal_settings(built_index, tmp_path: Path):
 
 
 def test_pack_from_an_open_deal(deal_settings, searcher) -> None:
-    # a Searcher over the shared index, but the deal data of this test's store
-    searcher_here = _with_settings(searcher, deal_settings)
-    pack = recommend(searcher_here, deal_id="D-1")
+    pack = recommend(searcher, deal=deal_context(deal_settings, "D-1"))
     assert (pack.stage, pack.industry, pack.competitor) == ("negotiation", "healthcare", "Acme CRM")
     assert pack.notes == []
     battle = next(i for i in pack.items if i.slot == "battlecard")
@@ -89,23 +88,39 @@ def test_pack_from_an_open_deal(deal_settings, searcher) -> None:
 
 
 def test_closed_deal_is_noted_and_unknown_deal_suggests(deal_settings, searcher) -> None:
-    searcher_here = _with_settings(searcher, deal_settings)
-    pack = recommend(searcher_here, deal_id="D-2")
+    pack = recommend(searcher, deal=deal_context(deal_settings, "D-2"))
     assert pack.notes == ["deal D-2 is lost: the pack is for its last stage"]
     with pytest.raises(NotFoundError) as err:
-        recommend(searcher_here, deal_id="D-3")
+        deal_context(deal_settings, "D-3")
     assert str(err.value).startswith("no deal 'D-3' in the deal data — did you mean ")
     assert sorted(err.value.suggestions) == ["D-1", "D-2"]
 
 
-def _with_settings(searcher, settings):
-    class View:
-        def __getattr__(self, name):
-            return getattr(searcher, name)
+def test_deal_context_is_plain_values(deal_settings) -> None:
+    """The face looks the deal up in the deals engine; search only ever sees these values."""
+    assert deal_context(deal_settings, "D-1") == {
+        "id": "D-1",
+        "stage": "negotiation",
+        "industry": "Healthcare",
+        "competitor": "Acme CRM",
+        "status": "open",
+        "account": None,
+    }
 
-    view = View()
-    view.settings = settings
-    return view
+
+def test_cli_recommend_for_a_deal(built_index, deal_settings) -> None:
+    s = built_index.settings
+    args = ["--store", str(s.store), "--playbooks", str(s.playbooks)]
+    env = {"SPMKB_DEALS": str(deal_settings.deals_store)}
+    out = CliRunner().invoke(app, ["recommend", "--deal", "D-2", *args, "--json"], env=env)
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert (data["deal_id"], data["stage"], data["competitor"]) == ("D-2", "demo", "Zenlytics")
+    assert data["notes"] == ["deal D-2 is lost: the pack is for its last stage"]
+    missing = CliRunner().invoke(app, ["recommend", "--deal", "D-9", *args], env=env)
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("Error: no deal 'D-9' in the deal data")
+    assert "Traceback" not in missing.output
 
 
 def test_cli_recommend_json_and_text(built_index) -> None:

@@ -10,6 +10,7 @@ import pytest
 from _uitext import text_of
 
 from spmkb.content import parse_asset
+from spmkb.content.render import render_markdown, sanitize_html
 from spmkb.search.model import Hit, SearchResult
 from spmkb.widgets import render
 
@@ -76,9 +77,22 @@ def test_query_terms(query: str, terms: list[str]) -> None:
     assert render.query_terms(query) == terms
 
 
-def test_highlight_escapes_text_first() -> None:
-    out = render.highlight("<b>price</b> & price", ["price"])
-    assert out == "&lt;b&gt;<mark>price</mark>&lt;/b&gt; &amp; <mark>price</mark>"
+def test_card_highlights_whole_words_only() -> None:
+    """ "too" is a query word; "tool" and "took" in the snippet are other words."""
+    hit = make_hit(snippet="The tool took too long; prices are too high.")
+    out = render.render_card(hit, render.query_terms("price too high"))
+    snippet = out.split('class="spmkb-snippet">', 1)[1].split("</div>", 1)[0]
+    assert snippet == (
+        "The tool took <mark>too</mark> long; <mark>prices</mark> are <mark>too</mark> "
+        "<mark>high</mark>."
+    )
+
+
+def test_card_snippet_is_escaped_then_highlighted() -> None:
+    hit = make_hit(snippet="<b>price</b> & price")
+    out = render.render_card(hit, ["price"])
+    snippet = out.split('class="spmkb-snippet">', 1)[1].split("</div>", 1)[0]
+    assert "<b>" not in snippet and snippet.count("<mark>price</mark>") == 2
 
 
 @pytest.mark.parametrize(
@@ -169,13 +183,13 @@ def test_reader_strips_script_iframe_handlers_and_js_links() -> None:
     ids=["script", "img-onerror", "js-markdown-link", "iframe", "js-anchor", "css-url"],
 )
 def test_markdown_html_never_keeps_active_content(payload: str) -> None:
-    out = render.markdown_html(f"Text before\n\n{payload}\n\nText after")
+    out = render_markdown(f"Text before\n\n{payload}\n\nText after")
     assert_inert(out)
     assert "Text after" in out
 
 
-def test_clean_html_drops_dangerous_styles_but_keeps_colours() -> None:
-    out = render.clean_html('<span style="color:red;position:fixed" onclick="x">a</span>')
+def test_sanitiser_drops_dangerous_styles_but_keeps_colours() -> None:
+    out = sanitize_html('<span style="color:red;position:fixed" onclick="x">a</span>')
     assert out == '<span style="color:red">a</span>'
 
 
