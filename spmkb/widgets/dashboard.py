@@ -132,9 +132,14 @@ def render_summary(ov: Overview) -> str:
 
 
 def render_behaviours(frame: pd.DataFrame) -> str:
-    """Behaviour bands with win rate, n and a significance mark."""
-    view = frame.assign(sig=frame["significant"].map({True: "yes", False: ""}))
-    return render_table(view, ["behaviour", "value", "n", "win_rate", "lift", "sig"])
+    """Behaviour bands: win rate, n, adjusted lift vs the reference band with its 95 % CI, significance."""
+    from spmkb.deals.behaviours import ci_text
+
+    view = frame.assign(
+        sig=frame["significant"].map({True: "yes", False: ""}), **{"95 % CI": ci_text(frame)}
+    )
+    cols = ["behaviour", "value", "reference", "n", "win_rate", "lift", "95 % CI", "sig"]
+    return render_table(view, cols)
 
 
 def period_options(data: DealData, current: Period, n: int = 8) -> list[str]:
