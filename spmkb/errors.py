@@ -118,8 +118,9 @@ class AppBusyError(SpmkbError):
     """The hosted app already runs its maximum number of kernels; ``running`` and ``limit``."""
 
     def __init__(self, running: int, limit: int) -> None:
+        who = "1 person is" if running == 1 else f"{running} people are"
         super().__init__(
-            f"The app is busy: {running} people are using it; try again in a minute",
+            f"The app is busy: {who} using it; try again in a minute",
             hint=f"at most {limit} at once (SPMKB_APP_MAX_KERNELS)",
         )
         self.running = running
