@@ -272,6 +272,15 @@ TABLE_SETTINGS: dict[str, tuple[Setting, ...]] = {
         Setting("rrf_k", 20.0, "Reciprocal-rank-fusion constant k.", "float"),
         Setting("exact_boost", 1.5, "Boost for hits that contain the exact query words.", "float"),
     ),
+    # Checked further (shares, positive amounts) by spmkb.onboarding.settings.
+    "onboarding": (
+        Setting("tracks", None, "Track = list of roles (reps.role) that follow it.", "table"),
+        Setting("max_day", 180, "Last day a module or milestone may be due.", "int"),
+        Setting("business_days", False, "Count module days in business days.", "bool"),
+        Setting("ramp", None, "Track = share of full quota by quarter of tenure.", "table"),
+        Setting("ramp_share", 0.5, "Share of a full quarterly quota in 90 days = ramped.", "float"),
+        Setting("full_quota", None, "Track = full quarterly quota (else from quotas).", "table"),
+    ),
 }
 
 #: Tables allowed in spmkb.toml besides the top-level settings.
@@ -280,6 +289,7 @@ TABLES: dict[str, str] = {
     "deals": "Deal data: path, preset, columns, stages, currency, rates, dates.",
     "reviews": "Review options: template, rubric.",
     "search": "Search options (fusion weights).",
+    "onboarding": "Onboarding: tracks (track -> roles), max_day, ramp schedule, business_days.",
 }
 
 VOCABULARY_KEYS = tuple(s.name for s in TABLE_SETTINGS["vocabulary"])

@@ -103,6 +103,10 @@ class ReviewError(SpmkbError):
     """A review cannot be generated, saved or found."""
 
 
+class OnboardingError(SpmkbError):
+    """An onboarding enrolment, plan, completion or certification is invalid."""
+
+
 class NotebookError(SpmkbError):
     """A parameterised notebook failed to run; ``cell`` is the failing template cell (1-based)."""
 

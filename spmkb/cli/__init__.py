@@ -15,6 +15,7 @@ for _name in (
     "recommend",
     "analytics",
     "evaluate",
+    "onboarding",
     "backup",
 ):
     try:
