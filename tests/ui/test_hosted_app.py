@@ -166,3 +166,37 @@ def test_an_idle_kernel_is_culled_and_a_new_page_loads(tmp_path: Path) -> None:
         code, _, body = _get(app["url"] + "/")
         assert (code, HELLO in body) == (200, True), app["log"].read_text()[-3000:]
         assert _status(app["url"])["kernels"] == 1
+
+
+@pytest.mark.browser
+def test_an_open_but_idle_tab_is_culled_too(tmp_path: Path) -> None:
+    """A page left open in Chromium keeps a WebSocket to its kernel; with ``cull_connected``
+    (the app's default) that kernel is still culled after 3 idle seconds, so an abandoned tab
+    does not hold a slot forever (cap 1: the next visitor gets a page)."""
+    chromium = Path("/usr/lib/chromium/chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if sync_playwright is None or not chromium.exists():
+        problem = "needs Chromium at /usr/lib/chromium/chromium and the playwright package"
+        if os.environ.get("SPMKB_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{problem} (SPMKB_REQUIRE_BROWSER=1)")
+        pytest.skip(f"{problem}: see tests/ui/test_browser.py")
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+    with _app(tmp_path, max_kernels=1, cull_after_s=3) as app, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=args)
+        try:
+            page = browser.new_page()
+            page.goto(app["url"] + "/", timeout=120_000)
+            page.get_by_text(HELLO).wait_for(timeout=120_000)
+            deadline = time.monotonic() + 60
+            while _status(app["url"])["kernels"]:
+                assert time.monotonic() < deadline, app["log"].read_text()[-3000:]
+                time.sleep(0.5)
+            assert "with 1 connections due to" in app["log"].read_text()  # culled while open
+            code, _, body = _get(app["url"] + "/")
+            assert (code, HELLO in body) == (200, True)
+        finally:
+            browser.close()
