@@ -1,6 +1,6 @@
 """The hosted search app: Voila with idle-kernel culling and a cap on concurrent kernels.
 
-Every page load of a Voila app starts a kernel (about 730 MB once the search model is loaded)
+Every page load of a Voila app starts a kernel (≈ 825 MB RSS once the search model is loaded)
 that Voila never stops by itself. ``python -m spmkb.app NOTEBOOK [voila options]`` (what
 ``make app`` runs) is ``voila`` with two guards:
 
