@@ -17,6 +17,7 @@ for _name in (
     "evaluate",
     "onboarding",
     "backup",
+    "coach",
 ):
     try:
         importlib.import_module(f"spmkb.cli.{_name}")

@@ -20,12 +20,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 from spmkb import storage
-from spmkb.errors import ConflictError, OnboardingError
+from spmkb.errors import OnboardingError
 
 KINDS: tuple[str, ...] = ("enrol", "plan", "complete", "certify", "note")
 MAX_NOTE = 10_000
@@ -49,11 +48,8 @@ CREATE TABLE IF NOT EXISTS onboarding_events (
     payload TEXT NOT NULL,
     PRIMARY KEY (rep_id, version)
 );
-CREATE TRIGGER IF NOT EXISTS onboarding_events_no_update BEFORE UPDATE ON onboarding_events
-BEGIN SELECT RAISE(ABORT, 'onboarding progress is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS onboarding_events_no_delete BEFORE DELETE ON onboarding_events
-BEGIN SELECT RAISE(ABORT, 'onboarding progress is append-only'); END;
-""",
+"""
+    + storage.append_only("onboarding_events", "onboarding events"),
 )
 
 
@@ -107,13 +103,11 @@ class Record:
         }
 
 
-def open_db(db_path: Path | str, *, create: bool = True) -> sqlite3.Connection:
-    """Open the workspace database (StorageError naming the file when missing or corrupt)."""
-    return storage.connect(db_path, create=create)
+#: Open the workspace database (StorageError naming the file when missing or corrupt).
+open_db = storage.connect
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+_now = storage.now
 
 
 def _event(row: sqlite3.Row) -> Event:
@@ -202,17 +196,11 @@ def save_event(
             current = 0
         else:
             current = row["version"]
-        if current != expected_version:
-            last = conn.execute(
-                "SELECT author, saved_at, kind FROM onboarding_events WHERE rep_id = ? AND version = ?",
-                (rep_id, current),
-            ).fetchone()
-            who = f" ({last['kind']} by {last['author']} at {last['saved_at']})" if last else ""
-            raise ConflictError(
-                f"onboarding record of {name} changed since you read it (you read version "
-                f"{expected_version}, version {current} was saved{who})",
-                hint="reload the hire's status and try again",
-            )
+        new = storage.next_version(
+            conn, versions="onboarding_events", key="rep_id", value=rep_id, current=current,
+            expected=expected_version, what=f"the onboarding record of {name}",
+            hint="reload the hire's status and try again",
+        )  # fmt: skip
         if kind == "complete":
             done = conn.execute(
                 "SELECT version, saved_at FROM onboarding_events WHERE rep_id = ? AND kind = "
@@ -226,7 +214,6 @@ def save_event(
                     field="module",
                     hint="nothing was changed; add a note instead if something needs saying",
                 )
-        new = current + 1
         conn.execute(
             "INSERT INTO onboarding_events (rep_id, version, kind, module, author, saved_at, payload)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",

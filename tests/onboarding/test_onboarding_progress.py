@@ -39,7 +39,7 @@ def test_versions_are_appended_and_folded(tmp_path: Path) -> None:
 def test_stale_version_is_a_conflict_and_writes_nothing(tmp_path: Path) -> None:
     conn = progress.open_db(tmp_path / "spmkb.db")
     progress.save_event(conn, "R1", "Ann", "note", {"text": "a"}, author="x", expected_version=0)
-    with pytest.raises(ConflictError, match="you read version 0, version 1 was saved"):
+    with pytest.raises(ConflictError, match="you edited version 0, version 1 was saved"):
         progress.save_event(conn, "R1", "Ann", "note", {"text": "b"}, author="y",
                             expected_version=0)  # fmt: skip
     assert progress.record(conn, "R1").version == 1
