@@ -45,7 +45,7 @@ lab: sample
 ## app: serve the asset-search notebook as a no-code web app (Voila, no code cells) on 127.0.0.1:$(PORT)
 # python -m spmkb.app is voila plus two guards (docs/reliability.md, "Hosted app"): at most
 # app_max_kernels kernels at once (setting; SPMKB_APP_MAX_KERNELS=8 make app; default 4; one more
-# page load gets a 503 "the app is busy" page; each kernel is ~730 MB once the model is loaded)
+# page load gets a 503 "the app is busy" page; each kernel is ≈ 825 MB RSS once the model is loaded)
 # and kernels idle for APP_IDLE_S seconds are stopped, even with a tab still open (that tab must
 # be reloaded).
 APP_IDLE_S ?= 900
