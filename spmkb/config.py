@@ -198,6 +198,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("standards", "standards.yml", "Review standards file.", "path", "SPMKB_STANDARDS"),
     Setting(
+        "app_max_kernels",
+        4,
+        "Hosted search app: most kernels (people) at once; one more gets a 'busy' page.",
+        "int",
+        "SPMKB_APP_MAX_KERNELS",
+    ),
+    Setting(
         "reviews_dir",
         "reviews",
         "Where generated review notebooks are written.",

@@ -118,6 +118,19 @@ class ConflictError(StorageError):
     """A save lost a race with another writer; reload and save again."""
 
 
+class AppBusyError(SpmkbError):
+    """The hosted app already runs its maximum number of kernels; ``running`` and ``limit``."""
+
+    def __init__(self, running: int, limit: int) -> None:
+        who = "1 person is" if running == 1 else f"{running} people are"
+        super().__init__(
+            f"The app is busy: {who} using it; try again in a minute",
+            hint=f"at most {limit} at once (SPMKB_APP_MAX_KERNELS)",
+        )
+        self.running = running
+        self.limit = limit
+
+
 class NotFoundError(SpmkbError):
     """A named thing (rep, asset, review, period) does not exist; ``suggestions`` lists close names."""
 
