@@ -45,11 +45,20 @@ lab: sample
 	$(BIN)/jupyter lab --config=$(CURDIR)/jupyter_server_config.py --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks/find-an-asset.ipynb --ServerApp.ip=127.0.0.1
 
 ## app: serve the asset-search notebook as a no-code web app (Voila, no code cells) on 127.0.0.1:$(PORT)
+# python -m spmkb.app is voila plus two guards (docs/reliability.md, "Hosted app"): at most
+# app_max_kernels kernels at once (setting; SPMKB_APP_MAX_KERNELS=8 make app; default 4; one more
+# page load gets a 503 "the app is busy" page; each kernel is ≈ 825 MB RSS once the model is loaded)
+# and kernels idle for APP_IDLE_S seconds are stopped, even with a tab still open (that tab must
+# be reloaded).
+APP_IDLE_S ?= 900
 app: setup
 	@test -d $(STORE)/chroma || $(MAKE) sample
 	@echo "spmkb search app: http://127.0.0.1:$(PORT)/"
 	SPMKB_STORE="$${SPMKB_STORE:-$(CURDIR)/$(STORE)}" SPMKB_PLAYBOOKS="$${SPMKB_PLAYBOOKS:-$(CURDIR)/playbooks}" \
-	$(BIN)/voila notebooks/find-an-asset.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(PORT) --Voila.port_retries=0
+	$(BIN)/python -m spmkb.app notebooks/find-an-asset.ipynb --no-browser --Voila.ip=127.0.0.1 \
+	  --port=$(PORT) --Voila.port_retries=0 \
+	  --MappingKernelManager.cull_idle_timeout=$(APP_IDLE_S) --MappingKernelManager.cull_interval=60 \
+	  --MappingKernelManager.cull_connected=True
 
 ## test: set up and run the whole test suite (lint, unit, integration, notebooks, browser)
 test: setup

@@ -198,6 +198,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("standards", "standards.yml", "Review standards file.", "path", "SPMKB_STANDARDS"),
     Setting(
+        "app_max_kernels",
+        4,
+        "Hosted search app: most kernels (people) at once; one more gets a 'busy' page.",
+        "int",
+        "SPMKB_APP_MAX_KERNELS",
+    ),
+    Setting(
         "reviews_dir",
         "reviews",
         "Where generated review notebooks are written.",
@@ -207,6 +214,25 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+#: ``[coaching]`` keys, read by :class:`spmkb.coaching.options.CoachingOptions` (same defaults).
+_COACHING = (
+    ("top_share", 0.20, "Top tier: this share of reps by attainment.", "float"),
+    ("bottom_share", 0.20, "Bottom tier: this share of reps (never shown).", "float"),
+    ("whale_share", 0.40, "One deal above this share of bookings: top by circumstance.", "float"),
+    ("segment_rep_share", 0.50, "A rep's deals in one segment above this share ...", "float"),
+    ("segment_team_share", 0.20, "... where the team has under this share: circumstance.", "float"),
+    ("segment_min_deals", 10, "Closed deals a rep needs for the segment rule.", "int"),
+    ("exclude_circumstance", True, "Leave top-by-circumstance reps out of the comparison.", "bool"),
+    ("min_reps", 3, "Fewer reps in a compared tier: a message, not a profile.", "int"),
+    ("fdr", 0.05, "False discovery rate across the measures of a profile.", "float"),
+    ("resamples", 2000, "Bootstrap resamples.", "int"),
+    ("seed", 0, "Bootstrap seed.", "int"),
+    ("levels", (1.0, 1.25, 1.5), "Recognition levels (fractions of quota).", "floats"),
+    ("baseline_periods", 4, "Recognition: periods before P forming one's own baseline.", "int"),
+    ("plan_min_n", 10, "Follow-up: deals a rep needs before and after.", "int"),
+    ("plan_weeks", 13, "A plan's length when it starts mid-period.", "int"),
+)  # fmt: skip
 
 #: The keys of each ``spmkb.toml`` table, declared like :data:`SETTINGS` (kind ``table`` is a
 #: sub-table such as ``[deals.columns]``; ``list`` is a list of strings).
@@ -265,6 +291,16 @@ TABLE_SETTINGS: dict[str, tuple[Setting, ...]] = {
         Setting("rrf_k", 20.0, "Reciprocal-rank-fusion constant k.", "float"),
         Setting("exact_boost", 1.5, "Boost for hits that contain the exact query words.", "float"),
     ),
+    "coaching": tuple(Setting(*row) for row in _COACHING),
+    # Checked further (shares, positive amounts) by spmkb.onboarding.settings.
+    "onboarding": (
+        Setting("tracks", None, "Track = list of roles (reps.role) that follow it.", "table"),
+        Setting("max_day", 180, "Last day a module or milestone may be due.", "int"),
+        Setting("business_days", False, "Count module days in business days.", "bool"),
+        Setting("ramp", None, "Track = share of full quota by quarter of tenure.", "table"),
+        Setting("ramp_share", 0.5, "Share of a full quarterly quota in 90 days = ramped.", "float"),
+        Setting("full_quota", None, "Track = full quarterly quota (else from quotas).", "table"),
+    ),
 }
 
 #: Tables allowed in spmkb.toml besides the top-level settings.
@@ -273,6 +309,8 @@ TABLES: dict[str, str] = {
     "deals": "Deal data: path, preset, columns, stages, currency, rates, dates.",
     "reviews": "Review options: template, rubric.",
     "search": "Search options (fusion weights).",
+    "coaching": "Coaching: tier shares, top-by-circumstance rules, FDR, recognition levels.",
+    "onboarding": "Onboarding: tracks (track -> roles), max_day, ramp schedule, business_days.",
 }
 
 VOCABULARY_KEYS = tuple(s.name for s in TABLE_SETTINGS["vocabulary"])
@@ -432,6 +470,7 @@ _KIND_WORDS = {
     "float": "a number",
     "bool": "true or false",
     "list": "a list of strings",
+    "floats": "a list of numbers",
     "table": "a table",
 }
 
@@ -445,6 +484,8 @@ def _check_value(s: Setting, value: Any, table: str, path: Path, base: Path) -> 
         "float": isinstance(value, int | float) and not isinstance(value, bool),
         "bool": isinstance(value, bool),
         "list": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "floats": isinstance(value, list)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value),
         "table": isinstance(value, dict),
     }[s.kind]
     if not ok:

@@ -103,6 +103,10 @@ class ReviewError(SpmkbError):
     """A review cannot be generated, saved or found."""
 
 
+class OnboardingError(SpmkbError):
+    """An onboarding enrolment, plan, completion or certification is invalid."""
+
+
 class NotebookError(SpmkbError):
     """A parameterised notebook failed to run; ``cell`` is the failing template cell (1-based)."""
 
@@ -112,6 +116,19 @@ class NotebookError(SpmkbError):
 
 class ConflictError(StorageError):
     """A save lost a race with another writer; reload and save again."""
+
+
+class AppBusyError(SpmkbError):
+    """The hosted app already runs its maximum number of kernels; ``running`` and ``limit``."""
+
+    def __init__(self, running: int, limit: int) -> None:
+        who = "1 person is" if running == 1 else f"{running} people are"
+        super().__init__(
+            f"The app is busy: {who} using it; try again in a minute",
+            hint=f"at most {limit} at once (SPMKB_APP_MAX_KERNELS)",
+        )
+        self.running = running
+        self.limit = limit
 
 
 class NotFoundError(SpmkbError):

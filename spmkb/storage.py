@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from spmkb.errors import StorageError
+from spmkb.errors import ConflictError, StorageError
 
 _SCHEMAS: dict[str, str] = {}
 
@@ -235,3 +235,52 @@ def restore_database(src: Path | str, db_path: Path | str) -> dict[str, object]:
         "previous_copy": str(previous) if previous else None,
         "tables": tables,
     }
+
+
+# --- versioned, append-only documents (reviews, onboarding progress, coaching plans) --------
+
+
+def now() -> str:
+    """The current UTC time as ISO text (seconds), as versions record it."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def append_only(table: str, what: str) -> str:
+    """DDL: triggers that refuse UPDATE and DELETE on ``table`` (``what`` names it in the error)."""
+    return "".join(
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}\n"
+        f"BEGIN SELECT RAISE(ABORT, '{what} are append-only'); END;\n"
+        for op in ("UPDATE", "DELETE")
+    )
+
+
+def next_version(
+    conn: sqlite3.Connection,
+    *,
+    versions: str,
+    key: str,
+    value: object,
+    current: int,
+    expected: int,
+    what: str,
+    hint: str,
+) -> int:
+    """The version a save appends (``current + 1``), inside the caller's write transaction.
+
+    When another writer saved since the version the editor started from (``expected``), raise
+    :class:`ConflictError` naming who saved and when; nothing is written.
+    """
+    if current != expected:
+        last = conn.execute(
+            f"SELECT author, saved_at FROM {versions} WHERE {key} = ? AND version = ?",
+            (value, current),
+        ).fetchone()
+        who = f" by {last['author']} at {last['saved_at']}" if last else ""
+        raise ConflictError(
+            f"{what} changed since you opened it (you edited version {expected}, "
+            f"version {current} was saved{who})",
+            hint=hint,
+        )
+    return current + 1

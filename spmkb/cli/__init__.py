@@ -15,7 +15,9 @@ for _name in (
     "recommend",
     "analytics",
     "evaluate",
+    "onboarding",
     "backup",
+    "coach",
 ):
     try:
         importlib.import_module(f"spmkb.cli.{_name}")

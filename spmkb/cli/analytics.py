@@ -143,14 +143,23 @@ def report_funnel(
     from spmkb.deals.metrics import funnel, stage_conversion
 
     d = _load(store, data)
-    _emit(
-        {
-            "funnel": funnel(d, rep=rep, team=team, period=period),
-            "conversion": stage_conversion(d, rep=rep, team=team, period=period),
-        },
-        json_out,
-        hide=("warning", "step"),
-    )
+    fun = funnel(d, rep=rep, team=team, period=period)
+    conv = stage_conversion(d, rep=rep, team=team, period=period)
+    _emit({"funnel": fun, "conversion": conv}, json_out, hide=("warning", "step", "note"))
+    if not json_out:
+        _notes(fun, conv)
+        if rep is not None:
+            typer.echo("(team = the rest of the rep's team, the comparison coaching uses)")
+
+
+def _notes(*frames: Any) -> None:
+    """Print each distinct non-empty ``note`` of the frames once."""
+    seen: list[str] = []
+    for frame in frames:
+        if "note" in frame:
+            seen.extend(t for t in frame["note"] if t and t not in seen)
+    for text in seen:
+        typer.echo(f"Note: {text}")
 
 
 @report_app.command("winloss")
@@ -165,11 +174,10 @@ def report_winloss(
     """
     from spmkb.deals.winloss import winloss
 
-    _emit(
-        {"winloss": winloss(_load(store, data), rep=rep, team=team, period=period)},
-        json_out,
-        ("warning",),
-    )
+    frame = winloss(_load(store, data), rep=rep, team=team, period=period)
+    _emit({"winloss": frame}, json_out, ("warning",))
+    if not json_out and (frame["warning"] == "amount not in this data").any():
+        typer.echo("Note: amount not in this data: every deal is in the unknown size band")
 
 
 @report_app.command("behaviours")
@@ -178,14 +186,30 @@ def report_behaviours(
     rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
     store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
 ) -> None:  # fmt: skip
-    """Win rate by contacts per deal, discovery before demo and first-response time.
+    """Win rate and adjusted effect (95 % CI) of contacts per deal, discovery before demo, first response.
 
     Example: spmkb report behaviours --period 2026-H1
     """
-    from spmkb.deals.winloss import behaviours
+    from spmkb.deals.behaviours import behaviours, ci_text
 
-    d = _load(store, data)
-    _emit({"behaviours": behaviours(d, rep=rep, team=team, period=period)}, json_out, ("warning",))
+    frame = behaviours(_load(store, data), rep=rep, team=team, period=period)
+    if json_out:
+        _emit({"behaviours": frame}, True)
+        return
+    view = frame.assign(
+        ci_95=ci_text(frame),
+        odds_ratio=[f"{v:.2f}" if v == v else "-" for v in frame["odds_ratio"]],
+    )
+    cols = ["behaviour", "value", "reference", "n", "win_rate", "lift", "ci_95", "odds_ratio",
+            "p_adjusted", "significant"]  # fmt: skip
+    typer.echo(format_table(view, cols))
+    typer.echo(
+        "lift = difference in win probability vs the reference band, adjusted for segment and "
+        "rep; p_adjusted = Benjamini-Hochberg over all bands"
+    )
+    for behaviour, counted in dict(zip(frame["behaviour"], frame["counted"], strict=True)).items():
+        typer.echo(f"Counted: {behaviour} = {counted}")
+    _notes(frame)
 
 
 @report_app.command("attainment")

@@ -42,6 +42,11 @@ def lint(
                 f"invalid date {today!r}", field="--today", hint="write it as YYYY-MM-DD"
             ) from None
     report = lint_library(settings.playbooks, settings, today=when)
+    # The onboarding practice checks the curriculum (content does not import onboarding).
+    from spmkb.onboarding.lint import lint_curriculum
+
+    report.problems.extend(lint_curriculum(report.assets, settings, report.root))
+    report.problems.sort(key=lambda p: (p.path or "", p.line or 0, p.severity != "error"))
     if json_out:
         emit_json(report.to_dict())
     else:

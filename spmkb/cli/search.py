@@ -100,3 +100,5 @@ def search_cmd(
         typer.echo(f"   {hit.snippet}")
         typer.echo("")
     typer.echo(f"{len(result.hits)} results in {result.took_ms:.0f} ms ({result.mode}).")
+    for note in result.notes:
+        typer.echo(f"Note: {note}")

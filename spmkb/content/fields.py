@@ -110,6 +110,14 @@ ONBOARDING_FIELDS: dict[str, tuple[str, str]] = {
     "objectives": ("strs", "list of learning objectives"),
     "minutes": ("days", "expected time in minutes, e.g. 30"),
     "required": ("bool", "true or false"),
+    "tracks": ("terms", "further tracks that share this module, e.g. [sdr]"),
+    "requires": ("strs", "ids of modules to finish first, e.g. [onboarding/ae/week-01]"),
+    "study": ("strs", "ids or relative paths of assets to study, e.g. [objections/no-budget]"),
+    "certification": ("raw", "a gate: {rubric: <asset id>, pass_level: 3, signed_off_by: manager}"),
+    "milestone": (
+        "raw",
+        "free text, or {text: ..., measure: opportunities_created, threshold: 5, day: 30}",
+    ),
 }
 
 
@@ -221,6 +229,7 @@ def convert_value(spec_kind: str, value: Any, name: str, example: str, node: yam
         "days0": lambda: _int(value, name, 0, example),
         "int": lambda: _int(value, name, -(10**9), example),
         "bool": lambda: _bool(value, name),
+        "raw": lambda: value,  # checked by the practice that reads it (spmkb.onboarding.lint)
     }
     return converters[spec_kind]()
 

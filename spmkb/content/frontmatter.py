@@ -46,6 +46,14 @@ def _expanded_size(node: yaml.Node, limit: int) -> int:
     return count
 
 
+def _first_line(exc: BaseException) -> str:
+    """The message of a YAML error without PyYAML's internal position line
+    (``in "<unicode string>", line 1, column 8``: the Problem gives the file's own line)."""
+    problem = getattr(exc, "problem", None)
+    text = str(problem if problem else exc)
+    return text.splitlines()[0].strip() if text.strip() else type(exc).__name__
+
+
 def _shown(value: Any) -> Any:
     """The value to keep on a Problem: scalars only (lists/mappings may be huge)."""
     return value if isinstance(value, (str, int, float, bool, date)) else None
@@ -157,11 +165,16 @@ def validate_front_matter(
                 Problem(
                     "error",
                     "field-type",
-                    f"'{key}' has an invalid value: {exc}",
+                    f"'{key}' has an invalid value: {_first_line(exc)}",
                     path=path,
                     line=line,
                     field=key,
-                    hint="check the value's syntax (dates as YYYY-MM-DD)",
+                    hint=(
+                        "remove the YAML tag: front matter holds plain text, numbers, dates "
+                        "and lists"
+                        if "for the tag" in str(exc)
+                        else "check the value's syntax (dates as YYYY-MM-DD)"
+                    ),
                 )
             )
             continue

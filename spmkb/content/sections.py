@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 #: Bump when the sectioning rules change: the search index re-embeds everything.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 _IAL = re.compile(r"\{:[^}\n]*\}")
 _TOC_ITEM = re.compile(r"^\s*[-*+]\s+TOC\s*$")
@@ -227,13 +227,49 @@ def split_sections(asset: Asset, *, max_words: int = 220, min_words: int = 25) -
         if not text.strip():
             continue
         first = piece.head if piece.head is not None else piece.begin
-        sections.append(
-            Section(
-                asset_id=asset.id,
-                index=len(sections),
-                heading_path=piece.path,
-                text=text,
-                line=asset.body_line + first,
+        parts = _split_prose(text, max_words) if piece.words > 2 * max_words else [text]
+        for part in parts:
+            sections.append(
+                Section(
+                    asset_id=asset.id,
+                    index=len(sections),
+                    heading_path=piece.path,
+                    text=part,
+                    line=asset.body_line + first,
+                )
             )
-        )
     return sections
+
+
+_NOT_PROSE = re.compile(r"^\s*(\||[-*+]\s|\d+[.)]\s|```|~~~|>|<)|^    ", re.MULTILINE)
+_SENTENCE_END = re.compile(r"(?<=[.!?…。！？])\s+")
+
+
+def _split_prose(text: str, max_words: int) -> list[str]:
+    """Cut a long run of plain prose at sentence ends into pieces of at most ``max_words``.
+
+    One 200,000-word paragraph would otherwise be one section of which the model reads only
+    the first 256 tokens. Tables, lists, quotes, HTML and code are never cut; a "sentence"
+    longer than ``max_words`` (no punctuation) is cut between words.
+    """
+    if _NOT_PROSE.search(text):
+        return [text]
+    pieces: list[str] = []
+    current: list[str] = []
+    count = 0
+    for sentence in _SENTENCE_END.split(text):
+        words = sentence.split()
+        while len(words) > max_words:  # no sentence end for a long while: cut between words
+            if current:
+                pieces.append(" ".join(current))
+                current, count = [], 0
+            pieces.append(" ".join(words[:max_words]))
+            words = words[max_words:]
+        if current and count + len(words) > max_words:
+            pieces.append(" ".join(current))
+            current, count = [], 0
+        current += words
+        count += len(words)
+    if current:
+        pieces.append(" ".join(current))
+    return pieces

@@ -59,7 +59,8 @@ class DealFrame:
     won: np.ndarray
     lost: np.ndarray
     open: np.ndarray
-    amount: np.ndarray
+    amount: np.ndarray  # float, missing -> NaN (sum known amounts with np.nansum / nan_to_num)
+    has_amount: bool  # at least one deal carries an amount
     created: np.ndarray
     close: np.ndarray
     reached: np.ndarray  # bool (n, N_STAGES)
@@ -67,8 +68,10 @@ class DealFrame:
         np.ndarray
     )  # int day (n, N_STAGES) a stage was entered (stage history), NO_DAY = unknown
     furthest: np.ndarray  # int index of the last stage reached
-    passed: np.ndarray  # bool (n, N_STAGES): moved beyond stage k (k = last: won)
-    resolved: np.ndarray  # bool (n, N_STAGES): passed or lost at stage k
+    passed: np.ndarray  # bool (n, N_STAGES): known to have moved beyond stage k (last: won)
+    resolved: np.ndarray  # bool (n, N_STAGES): known to have passed or been lost at stage k
+    hist_deal: np.ndarray  # bool (n,): the deal has stage history (its path is known)
+    last_stage_known: bool  # deals without history still show last stage -> won (see _build)
     contacts: np.ndarray  # float, NaN = no activity
     disc_before_demo: np.ndarray  # float 1/0, NaN = no demo
     first_response: np.ndarray  # float hours, NaN = unknown
@@ -194,21 +197,29 @@ def _history_part(hist: pd.DataFrame, hidx: np.ndarray, n: int) -> tuple[np.ndar
 
 
 def _activity_part(
-    acts: pd.DataFrame, aidx: np.ndarray, n: int
+    acts: pd.DataFrame, aidx: np.ndarray, n: int, close: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(max contacts, first discovery day, first demo day) per deal from activities."""
+    """(max contacts up to the close date, first discovery day, first demo day) per deal.
+
+    Contacts count only activities dated on or before the deal's close date (the decision),
+    so a long-lived deal does not look engaged for activities after it was decided; an
+    activity or deal without a date counts (its order is unknown).
+    """
     contacts = np.full(n, np.nan)
     disc_day = np.full(n, NO_DAY)
     demo_day = np.full(n, NO_DAY)
     if not len(acts) or not len(aidx):
         return contacts, disc_day, demo_day
     ok = aidx >= 0
+    aday = days(acts["date"]) if "date" in acts else np.full(len(acts), NO_DAY)
     if "contacts" in acts:
         c = pd.to_numeric(acts["contacts"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        np.fmax.at(contacts, aidx[ok], c[ok])
+        cday = np.where(ok, close[np.where(ok, aidx, 0)], NO_DAY)
+        before = (aday == NO_DAY) | (cday == NO_DAY) | (aday <= cday)
+        sel = ok & before
+        np.fmax.at(contacts, aidx[sel], c[sel])
     codes = lookup(acts["type"], ("discovery", "demo"), lower=True)
     if (codes >= 0).any():
-        aday = days(acts["date"])
         big = np.iinfo(np.int64).max
         for code, out in ((0, disc_day), (1, demo_day)):
             sel = ok & (codes == code) & (aday != NO_DAY)
@@ -226,15 +237,17 @@ def _build(data: DealData) -> DealFrame:
     ids = _arrow_strings(opps["id"])
     hist, acts = data.stage_history, data.activities
     hidx, aidx = _deal_positions(data, ids)
+    created, close = days(opps["created"]), days(opps["close_date"])
     # Arrow and ufunc.at release the GIL: derive history and activity features side by side.
     with ThreadPoolExecutor(max_workers=2) as pool:
         hist_job = pool.submit(_history_part, hist, hidx, n)
-        acts_job = pool.submit(_activity_part, acts, aidx, n)
+        acts_job = pool.submit(_activity_part, acts, aidx, n, close)
         rep_codes, rep_names = pd.factorize(opps["rep"].astype("string").fillna("(no rep)"))
         status_code = lookup(opps["status"], (WON, LOST, OPEN), lower=True)
         stage_idx = lookup(opps["stage"], PIPELINE_STAGES, lower=True)
-        amount = pd.to_numeric(opps["amount"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-        created, close = days(opps["created"]), days(opps["close_date"])
+        amount = pd.to_numeric(opps["amount"], errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        )
         reached, entered = hist_job.result()
         contacts, disc_day, act_demo = acts_job.result()
     rep_names = np.asarray(rep_names, dtype=object)
@@ -253,16 +266,28 @@ def _build(data: DealData) -> DealFrame:
     status = np.array([WON, LOST, OPEN], dtype=object)[np.where(status_code < 0, 2, status_code)]
     has_history = len(hist) > 0
     demo_day = entered[:, PIPELINE_STAGES.index("demo")]
-    no_hist = ~reached.any(axis=1)
+    hist_deal = reached.any(axis=1)
     fallback = np.where(stage_idx >= 0, stage_idx, np.where(won, N_STAGES - 1, 0))
-    reached |= no_hist[:, None] & (np.arange(N_STAGES)[None, :] <= fallback[:, None])
+    # ``reached`` (funnel, forecast) assumes a deal without history went through every stage
+    # up to its recorded one; ``passed``/``resolved`` (conversions) use only what is known.
+    reached |= ~hist_deal[:, None] & (np.arange(N_STAGES)[None, :] <= fallback[:, None])
     known = stage_idx >= 0
     reached[np.nonzero(known)[0], stage_idx[known]] = True
     furthest = N_STAGES - 1 - np.argmax(reached[:, ::-1], axis=1)
     beyond = (furthest[:, None] > np.arange(N_STAGES)[None, :]) | won[:, None]
-    passed = reached & beyond
+    passed = reached & beyond & hist_deal[:, None]
     lost_here = lost[:, None] & (furthest[:, None] == np.arange(N_STAGES)[None, :])
-    resolved = passed | (reached & lost_here)
+    resolved = passed | (reached & lost_here & hist_deal[:, None])
+    # Without history only last stage -> won is knowable: from closed deals recorded at the
+    # last stage (won deals passed it). Not when every lost deal carries one and the same
+    # earlier stage: that is a placeholder an export fills in (Olist: qualification), and
+    # the conversion would be 100 % by construction.
+    lost_nh = np.unique(stage_idx[lost & ~hist_deal & known])
+    last_stage_known = not (len(lost_nh) == 1 and lost_nh[0] != N_STAGES - 1)
+    if last_stage_known:
+        last = N_STAGES - 1
+        passed[:, last] |= ~hist_deal & won
+        resolved[:, last] |= ~hist_deal & (won | (lost & known & (stage_idx == last)))
 
     has_acts = len(acts) > 0
     disc_before_demo = np.full(n, np.nan)
@@ -280,8 +305,10 @@ def _build(data: DealData) -> DealFrame:
     return DealFrame(
         n=n, rep=rep_codes, rep_names=rep_names, team=team,
         team_names=np.asarray(team_names, dtype=object), rep_team=rep_team, status=status,
-        won=won, lost=lost, open=~(won | lost), amount=amount, created=created, close=close,
-        reached=reached, entered=entered, furthest=furthest, passed=passed, resolved=resolved, contacts=contacts,
+        won=won, lost=lost, open=~(won | lost), amount=amount,
+        has_amount=bool(np.isfinite(amount).any()), created=created, close=close,
+        reached=reached, entered=entered, furthest=furthest, passed=passed, resolved=resolved,
+        hist_deal=hist_deal, last_stage_known=last_stage_known, contacts=contacts,
         disc_before_demo=disc_before_demo, first_response=frh, has_history=has_history,
         has_activities=has_acts, rep_start=rep_start,
     )  # fmt: skip

@@ -29,10 +29,12 @@ from spmkb.deals._frame import (
     select,
     warning_for,
 )
+from spmkb.deals.behaviours import behaviours
+from spmkb.deals.coaching import NO_HISTORY_NOTE, coaching_focus, comparison_scopes, stage_notes
 from spmkb.deals.periods import Period, Window, calendar_period, last_n
 from spmkb.deals.roster import NO_TEAM, roster
 from spmkb.deals.schema import PIPELINE_STAGES, DealData
-from spmkb.deals.winloss import behaviours, coaching_focus, winloss
+from spmkb.deals.winloss import winloss
 from spmkb.errors import DealDataError
 
 __all__ = [
@@ -71,7 +73,7 @@ def _groups(f: DealFrame, by: str | None) -> tuple[np.ndarray, pd.DataFrame]:
 def _count(
     codes: np.ndarray, mask: np.ndarray, size: int, weights: np.ndarray | None = None
 ) -> np.ndarray:
-    w = None if weights is None else weights[mask]
+    w = None if weights is None else np.nan_to_num(weights[mask])  # sums of known amounts
     return np.bincount(codes[mask], weights=w, minlength=size)[:size]
 
 
@@ -95,21 +97,57 @@ def win_rate(
     return out[_present(codes, m, size)].reset_index(drop=True)
 
 
+def _missing_note(n_missing: np.ndarray, total: np.ndarray, what: str) -> np.ndarray:
+    """Text per row where some of ``total`` deals lack ``what`` (they are left out), else empty."""
+    out = np.full(len(n_missing), "", dtype=object)
+    some = np.asarray(n_missing) > 0
+    out[some] = [
+        f"{int(k)} of {int(t)} won deals have no {what}: left out"
+        for k, t in zip(np.asarray(n_missing)[some], np.asarray(total)[some], strict=True)
+    ]
+    return out
+
+
+def _join_warnings(*cols: np.ndarray) -> list[str]:
+    """Join non-empty warning texts per row with '; '."""
+    return ["; ".join(t for t in parts if t) for parts in zip(*cols, strict=True)]
+
+
 def deal_size(
     data: DealData, *, rep: str | None = None, team: str | None = None,
     period: str | Period | None = None, by: str | None = "rep", min_n: int = MIN_CLOSED,
 ) -> pd.DataFrame:  # fmt: skip
-    """Average deal size = mean amount of WON deals closed in the period (also median, total)."""
+    """Average deal size = mean amount of WON deals closed in the period (also median, total).
+
+    Missing amounts stay missing: ``n`` = won deals with an amount (what the figures are
+    computed on), ``n_missing_amount`` = won deals without one (left out of total, mean and
+    median, and named in ``warning``). A group whose won deals all lack an amount has NaN
+    figures; when no deal in the data has an amount, ``warning`` says "amount not in this data".
+    """
     f = deal_frame(data)
     m = select(f, rep=rep, team=team, period=period) & f.won
     codes, keys = _groups(f, by)
-    g = pd.Series(f.amount[m]).groupby(codes[m])
+    amt = f.amount[m]
+    g = pd.Series(amt).groupby(codes[m])
     stats = pd.DataFrame(
-        {"n": g.size(), "total": g.sum(), "average": g.mean(), "median": g.median()}
+        {
+            "n": g.count(),
+            "n_missing_amount": g.size() - g.count(),
+            "total": g.sum(min_count=1),
+            "average": g.mean(),
+            "median": g.median(),
+        }
     )
     out = keys.join(stats, how="inner").reset_index(drop=True)
-    out["n"] = out["n"].astype(int)
-    out["warning"] = warning_for(out["n"], min_n, "won deals")
+    out[["n", "n_missing_amount"]] = out[["n", "n_missing_amount"]].astype(int)
+    small = warning_for(out["n"], min_n, "won deals with an amount")
+    if not f.has_amount:
+        missing = np.full(len(out), "amount not in this data", dtype=object)
+        small[:] = ""
+    else:
+        won_total = out["n"] + out["n_missing_amount"]
+        missing = _missing_note(out["n_missing_amount"].to_numpy(), won_total.to_numpy(), "amount")
+    out["warning"] = _join_warnings(missing, small)
     return out
 
 
@@ -117,11 +155,18 @@ def sales_cycle(
     data: DealData, *, rep: str | None = None, team: str | None = None,
     period: str | Period | None = None, by: str | None = "rep", min_n: int = MIN_CLOSED,
 ) -> pd.DataFrame:  # fmt: skip
-    """Sales cycle = days from created to close of WON deals closed in the period (mean, median, P75)."""
+    """Sales cycle = days from created to close of WON deals closed in the period (mean, median, P75).
+
+    ``n`` = won deals with both dates (close not before created); ``n_missing_dates`` = won
+    deals without a created or close date (left out; a missing date is not a 0-day cycle).
+    """
     f = deal_frame(data)
-    m = select(f, rep=rep, team=team, period=period) & f.won & (f.close >= f.created)
+    sel = select(f, rep=rep, team=team, period=period) & f.won
+    dated = (f.created != NO_DAY) & (f.close != NO_DAY)
+    m = sel & dated & (f.close >= f.created)
     codes, keys = _groups(f, by)
     g = pd.Series((f.close - f.created)[m].astype(float)).groupby(codes[m])
+    size = len(keys)
     stats = pd.DataFrame(
         {
             "n": g.size(),
@@ -129,49 +174,60 @@ def sales_cycle(
             "median_days": g.median(),
             "p75_days": g.quantile(0.75),
         }
-    )
-    out = keys.join(stats, how="inner").reset_index(drop=True)
-    out["n"] = out["n"].astype(int)
-    out["warning"] = warning_for(out["n"], min_n, "won deals")
+    ).reindex(range(size))
+    stats["n"] = stats["n"].fillna(0)
+    stats["n_missing_dates"] = _count(codes, sel & ~dated, size)
+    out = keys.join(stats, how="inner")[_present(codes, sel, size)].reset_index(drop=True)
+    out[["n", "n_missing_dates"]] = out[["n", "n_missing_dates"]].astype(int)
+    small = warning_for(out["n"], min_n, "won deals with dates")
+    missing = _missing_note(
+        out["n_missing_dates"].to_numpy(), (out["n"] + out["n_missing_dates"]).to_numpy(),
+        "created or close date",
+    )  # fmt: skip
+    out["warning"] = _join_warnings(missing, small)
     return out
-
-
-def _scopes(
-    data: DealData, f: DealFrame, rep: str | None, team: str | None, period: str | Period | None
-) -> list[tuple[str, str, np.ndarray]]:
-    """(scope, name, mask) pairs: a rep and their team, a team and the company, or the company."""
-    if rep is not None:
-        t = roster(data).team_of(rep) or NO_TEAM
-        team_mask = select(f, team=t, period=period) if t != NO_TEAM else select(f, period=period)
-        return [("rep", rep, select(f, rep=rep, period=period)), ("team", t, team_mask)]
-    if team is not None:
-        return [
-            ("team", team, select(f, team=team, period=period)),
-            ("company", "all", select(f, period=period)),
-        ]
-    return [("company", "all", select(f, period=period))]
 
 
 def funnel(
     data: DealData, *, rep: str | None = None, team: str | None = None,
     period: str | Period | None = None, min_n: int = MIN_CLOSED,
 ) -> pd.DataFrame:  # fmt: skip
-    """Deals reaching each stage (and won), for a rep vs their team (or a team vs the company).
+    """Deals reaching each stage (and won), for a rep vs the rest of their team.
 
-    ``reached`` counts deals that entered the stage (from stage history, else every stage up
-    to the furthest recorded); ``pct_of_first`` = reached / deals reaching the first stage.
+    (A team is shown next to the rest of the company.) ``reached`` counts deals that entered
+    the stage according to their stage history. Deals without history count at the first
+    stage (every deal enters the pipeline) and, if won, at "won"; at the stages in between
+    their path is not in the data: ``n_unknown`` counts them, and a scope where no deal has
+    history shows NaN there (``note``). ``pct_of_first`` = reached / deals reaching the first
+    stage (among deals with history at the stages in between).
     """
     f = deal_frame(data)
     rows = []
-    for scope, name, m in _scopes(data, f, rep, team, period):
-        reached = f.reached[m].sum(axis=0)
-        counts = [*reached.tolist(), int((m & f.won).sum())]
-        first = counts[0] or np.nan
+    for scope, name, m in comparison_scopes(f, rep=rep, team=team, period=period):
+        h = m & f.hist_deal
+        n_hist, n_unknown = int(h.sum()), int((m & ~f.hist_deal).sum())
+        reached = f.reached[h].sum(axis=0).astype(float)
+        first = float(m.sum())
         for i, stage in enumerate([*PIPELINE_STAGES, "won"]):
-            rows.append((scope, name, i, stage, counts[i], counts[i] / first, counts[i]))
+            note = ""
+            if i == 0:
+                count, base, unknown = first, first, 0
+            elif stage == "won":
+                count, base, unknown = float((m & f.won).sum()), first, 0
+            else:
+                count, base, unknown = reached[i], float(reached[0]), n_unknown
+                if n_hist == 0 and n_unknown:
+                    count, note = np.nan, NO_HISTORY_NOTE
+                elif n_unknown:
+                    note = f"{n_unknown} deals without stage history not counted"
+            pct = count / base if base else np.nan
+            n = 0 if np.isnan(count) else int(count)
+            rows.append((scope, name, i, stage, count, pct, n, unknown, note))
     out = pd.DataFrame(
-        rows, columns=["scope", "name", "step", "stage", "reached", "pct_of_first", "n"]
-    )
+        rows,
+        columns=["scope", "name", "step", "stage", "reached", "pct_of_first", "n", "n_unknown",
+                 "note"],
+    )  # fmt: skip
     out["warning"] = warning_for(out["n"], min_n, "deals")
     return out
 
@@ -180,26 +236,35 @@ def stage_conversion(
     data: DealData, *, rep: str | None = None, team: str | None = None,
     period: str | Period | None = None, min_n: int = MIN_CLOSED,
 ) -> pd.DataFrame:  # fmt: skip
-    """Stage-to-stage conversion for a rep vs their team (or a team vs the company).
+    """Stage-to-stage conversion for a rep vs the rest of their team (a team vs the rest).
 
-    For stage *s*: ``n`` = deals that reached *s* and are resolved there (moved on, or were
+    The comparison is the one :func:`coaching_focus` tests: the rest of the rep's team (the
+    rest of the company when teams are unknown), without deals that have no rep. For stage
+    *s*: ``n`` = deals known to have reached *s* and been resolved there (moved on, or were
     lost at *s*; deals still open at *s* are excluded), ``advanced`` = those that reached a
-    later stage (or won, from the last stage), ``conversion`` = advanced / n.
+    later stage (or won, from the last stage), ``conversion`` = advanced / n. Without stage
+    history only the last stage -> won can be known (docs/metrics.md); other stages are NaN
+    with ``note``.
     """
     f = deal_frame(data)
     nxt = [*PIPELINE_STAGES[1:], "won"]
     rows = []
-    for scope, name, m in _scopes(data, f, rep, team, period):
+    for scope, name, m in comparison_scopes(f, rep=rep, team=team, period=period):
         n = f.resolved[m].sum(axis=0)
         adv = f.passed[m].sum(axis=0)
+        notes = stage_notes(f, m)
         for k, stage in enumerate(PIPELINE_STAGES):
-            rows.append((scope, name, k, stage, nxt[k], int(adv[k]), int(n[k])))
+            rows.append((scope, name, k, stage, nxt[k], int(adv[k]), int(n[k]), notes[k]))
     out = pd.DataFrame(
-        rows, columns=["scope", "name", "step", "stage", "next_stage", "advanced", "n"]
+        rows, columns=["scope", "name", "step", "stage", "next_stage", "advanced", "n", "note"]
     )
     out["conversion"] = ratio(out["advanced"], out["n"])
+    unknown = out["note"].str.startswith("no stage history").to_numpy()
+    out.loc[unknown, "conversion"] = np.nan
     out["warning"] = warning_for(out["n"], min_n, "deals entering the stage")
-    return out
+    out.loc[unknown, "warning"] = ""
+    return out[["scope", "name", "step", "stage", "next_stage", "advanced", "n", "conversion",
+                "note", "warning"]]  # fmt: skip
 
 
 _QUOTA_CACHE: dict[
@@ -446,24 +511,37 @@ def rep_summary(
     period: str | Period | None = None, min_n: int = MIN_CLOSED,
 ) -> pd.DataFrame:  # fmt: skip
     """One row per rep: closed, won, lost, win rate, won amount, average deal, median cycle, open
-    pipeline (open deals expected to close in the period), quota and attainment when a period is given."""
+    pipeline (open deals expected to close in the period), quota and attainment when a period is given.
+
+    Amounts are sums of known amounts; ``n_missing_amount`` counts won deals without one. When
+    the data holds no amounts at all, the amount columns are NaN (not 0).
+    """
     f = deal_frame(data)
     m = select(f, rep=rep, team=team, period=period)
     wr = win_rate(data, rep=rep, team=team, period=period, by="rep", min_n=min_n)
     size = deal_size(data, rep=rep, team=team, period=period).set_index("rep")
     cyc = sales_cycle(data, rep=rep, team=team, period=period).set_index("rep")
     out = wr.drop(columns=["warning"]).set_index("rep")
-    out["won_amount"] = size["total"].reindex(out.index).fillna(0.0)
+    no_amount = np.nan if not f.has_amount else 0.0
+    out["won_amount"] = size["total"].reindex(out.index).fillna(no_amount)
+    out["n_missing_amount"] = size["n_missing_amount"].reindex(out.index).fillna(0).astype(int)
     out["avg_deal_size"] = size["average"].reindex(out.index)
     out["median_cycle_days"] = cyc["median_days"].reindex(out.index)
     pipe = pd.Series(
         _count(f.rep, m & f.open, len(f.rep_names), f.amount), index=f.rep_names.astype(str)
     )
-    out["open_pipeline"] = pipe.reindex(out.index).fillna(0.0)
+    out["open_pipeline"] = pipe.reindex(out.index).fillna(0.0) if f.has_amount else np.nan
     p = parse_period(period)
     if isinstance(p, Period):
         out["quota"] = quota_for(data, p).reindex(out.index)
         out["attainment"] = ratio(out["won_amount"], out["quota"])
     out = out.reset_index()
-    out["warning"] = warning_for(out["n"], min_n)
+    missing = np.where(
+        out["n_missing_amount"] > 0,
+        [f"{k} won deals have no amount: left out of the amounts" for k in out["n_missing_amount"]],
+        "",
+    )
+    if not f.has_amount:
+        missing = np.full(len(out), "amount not in this data", dtype=object)
+    out["warning"] = _join_warnings(missing, warning_for(out["n"], min_n))
     return out

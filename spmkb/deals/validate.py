@@ -409,43 +409,25 @@ def _currency(
             out["currency"] = target
         return
     cur = out["currency"].str.upper()
-    present = cur.dropna().unique()
+
+    def reject(bad: pd.Series, why: str, fix: str, example: str) -> None:
+        c.add("mixed_currency", bad, col["currency"], cur,
+              quoted("amount in ", cur, f" {why}; {fix}", cur, example))  # fmt: skip
+
     if target:
         factor = cur.map({**rates, target: 1.0}).astype("float64")
         bad = cur.notna() & factor.isna()
-        c.add(
-            "mixed_currency",
-            bad,
-            col["currency"],
-            cur,
-            quoted(
-                "amount in ",
-                cur,
-                f" and no rate to {target}; add it to [deals] rates, e.g. rates = {{",
-                cur,
-                " = 1.1}",
-            ),
+        reject(
+            bad, f"and no rate to {target}", "add it to [deals] rates, e.g. rates = {", " = 1.1}"
         )
         out["amount"] = out["amount"] * factor.fillna(1.0)
         out["currency"] = cur.mask(cur.notna() & ~bad, target).fillna(target)
         return
-    if len(present) > 1:
+    if len(cur.dropna().unique()) > 1:
         majority = cur.value_counts().idxmax()
-        bad = cur.notna() & (cur != majority)
-        c.add(
-            "mixed_currency",
-            bad,
-            col["currency"],
-            cur,
-            quoted(
-                "amount in ",
-                cur,
-                f" but most deals are in {majority}; set [deals] currency = "
-                f'"{majority}" and rates = {{',
-                cur,
-                " = <rate>} in spmkb.toml to convert",
-            ),
-        )
+        reject(cur.notna() & (cur != majority), f"but most deals are in {majority}",
+               f'set [deals] currency = "{majority}" and rates = {{',
+               " = <rate>} in spmkb.toml to convert")  # fmt: skip
     out["currency"] = cur
 
 

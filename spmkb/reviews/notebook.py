@@ -56,10 +56,12 @@ class ReviewContext:
         rubric: Any,
         previous: tuple[str, list[dict[str, Any]]],
         notes: list[str],
+        data: Any = None,
     ) -> None:
         self.settings, self.review, self.rubric = settings, review, rubric
         self.previous_period, self.previous_goals = previous
         self.notes = notes
+        self.deals = data  # the deal data the figures come from
 
     @property
     def rep(self) -> str:
@@ -184,7 +186,7 @@ def open_review(
         from spmkb.deals.periods import Period
 
         previous = (Period.parse(review.period).previous().label, [])
-    return ReviewContext(settings, review, rubric, previous, notes)
+    return ReviewContext(settings, review, rubric, previous, notes, data)
 
 
 class TeamContext:

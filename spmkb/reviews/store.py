@@ -63,11 +63,8 @@ CREATE TABLE IF NOT EXISTS review_versions (
     payload TEXT NOT NULL,
     PRIMARY KEY (review_id, version)
 );
-CREATE TRIGGER IF NOT EXISTS review_versions_no_update BEFORE UPDATE ON review_versions
-BEGIN SELECT RAISE(ABORT, 'review versions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS review_versions_no_delete BEFORE DELETE ON review_versions
-BEGIN SELECT RAISE(ABORT, 'review versions are append-only'); END;
-""",
+"""
+    + storage.append_only("review_versions", "review versions"),
 )
 
 
@@ -124,13 +121,11 @@ class ReviewVersion:
         return asdict(self)
 
 
-def open_db(db_path: Path | str, *, create: bool = True) -> sqlite3.Connection:
-    """Open the workspace database (StorageError naming the file when missing or corrupt)."""
-    return storage.connect(db_path, create=create)
+#: Open the workspace database (StorageError naming the file when missing or corrupt).
+open_db = storage.connect
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+_now = storage.now
 
 
 def _clean_text(value: Any, name: str) -> str:
@@ -334,17 +329,11 @@ def save_review(
             current, current_status = 0, None
         else:
             current, current_status = row["version"], row["status"]
-        if current != expected_version:
-            last = conn.execute(
-                "SELECT author, saved_at FROM review_versions WHERE review_id = ? AND version = ?",
-                (rid, current),
-            ).fetchone()
-            who = f" by {last['author']} at {last['saved_at']}" if last else ""
-            raise ConflictError(
-                f"review {rid} changed since you opened it (you edited version {expected_version}, "
-                f"version {current} was saved{who})",
-                hint="reload the review, re-apply your changes and save again",
-            )
+        new = storage.next_version(
+            conn, versions="review_versions", key="review_id", value=rid, current=current,
+            expected=expected_version, what=f"review {rid}",
+            hint="reload the review, re-apply your changes and save again",
+        )  # fmt: skip
         if status not in TRANSITIONS[current_status]:
             allowed = TRANSITIONS[current_status]
             raise ReviewError(
@@ -356,7 +345,6 @@ def save_review(
                     else "allowed next: " + ", ".join(allowed)
                 ),
             )
-        new = current + 1
         conn.execute(
             "INSERT INTO review_versions (review_id, version, author, saved_at, status, payload) "
             "VALUES (?, ?, ?, ?, ?, ?)",

@@ -39,6 +39,7 @@ class SearchResult:
     hits: list[Hit]
     took_ms: float
     mode: str = "hybrid"
+    notes: list[str] = field(default_factory=list)  # e.g. the index is incomplete
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as a JSON-ready dict."""
@@ -47,5 +48,6 @@ class SearchResult:
             "filters": self.filters,
             "mode": self.mode,
             "took_ms": round(self.took_ms, 2),
+            "notes": list(self.notes),
             "hits": [h.to_dict() for h in self.hits],
         }

@@ -140,6 +140,12 @@ class Searcher:
                 hint="run `spmkb index` to rebuild it with the configured model",
             )
         self._version = (self.store.physical, signature.get("updated"))
+        self.notes: list[str] = []
+        if signature.get("complete") is False:
+            self.notes.append(
+                "the index is incomplete: an `spmkb index` run did not finish; results may "
+                "miss sections — run `spmkb index` to complete it"
+            )
         ids, docs, metas = self.store.all_records()
         self.ids = ids
         self.docs = docs
@@ -301,7 +307,8 @@ class Searcher:
                     scores[p] = scores.get(p, 0.0) + share / (self.weights.rrf_k + rank + 1)
         hits = self._group(scores, text, k)
         shown = {arg: filters[key] for arg, key in FILTER_KEYS.items() if key in filters}
-        return SearchResult(text, shown, hits, (time.perf_counter() - started) * 1000, mode)
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(text, shown, hits, took, mode, notes=list(self.notes))
 
     def _exact_boost(self, query: str) -> float:
         """Lexical weight multiplier when the query holds acronyms or codes (MEDDPPICC, SKO)."""

@@ -28,6 +28,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from spmkb.config import Settings
@@ -151,10 +152,28 @@ def open_client(settings: Settings) -> Any:
             raise StoreError(
                 f"cannot open the index: {exc}",
                 path=path,
-                hint="check the folder is writable; delete it and run `spmkb index --rebuild` if corrupt",
+                hint="check the folder is writable; if the index is damaged, `spmkb index "
+                "--rebuild` moves it aside and builds a new one",
             ) from exc
     _CLIENTS[key] = client
     return client
+
+
+def set_aside(settings: Settings) -> Path | None:
+    """Move a damaged embedded index folder aside (``chroma.damaged-<time>``); return where."""
+    path = Path(settings.chroma_path)
+    if settings.chroma_url or not path.exists():
+        return None
+    _CLIENTS.pop("path:" + str(path.resolve()), None)
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    for key in [
+        k for k in SharedSystemClient._identifier_to_system if k in (str(path), str(path.resolve()))
+    ]:
+        SharedSystemClient._identifier_to_system.pop(key, None)  # a system left half-open
+    target = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    os.replace(path, target)
+    return target
 
 
 def _set_timeout(client: Any, seconds: float) -> None:

@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 
 from spmkb.config import Settings
+from spmkb.errors import StoreError
 from spmkb.search.embed import Embedder, embedder_for, resolve_model, variant_suffix
-from spmkb.search.store import Store
+from spmkb.search.store import Store, set_aside
 
 #: Bump when the stored record layout (ids, documents, metadata keys) changes.
 INDEX_VERSION = 1
@@ -186,12 +187,20 @@ def index_library(
     summary = IndexSummary(assets=len(library.assets), skipped=dict(library.skipped))
     summary.warnings = sum(1 for p in library.problems if p.severity == "warning")
 
-    serving = Store(settings)
+    try:
+        serving = Store(settings)
+    except StoreError as err:
+        if not rebuild or settings.chroma_url:
+            raise
+        moved = set_aside(settings)  # a damaged embedded index: keep it aside, build anew
+        summary.rebuilt = f"the index could not be opened ({err.message}); moved to {moved}"
+        serving = Store(settings)
     serving.remove_orphans()  # half-built collections of killed rebuilds
     expected = expected_signature(settings, embedder.dim if embedder else None)
     store = serving
     if serving.get() is not None:
         mismatch = "--rebuild" if rebuild else signature_mismatch(serving.signature(), expected)
+        mismatch = summary.rebuilt or mismatch
         if mismatch:  # build a new collection; the old one serves until this one is complete
             summary.rebuilt = mismatch
             embedder = embedder or embedder_for(settings)
@@ -226,6 +235,9 @@ def index_library(
     fresh = [r for r in changed if by_hash.get(r.hash) not in cached]
     reuse = [r for r in changed if by_hash.get(r.hash) in cached]
 
+    writes = bool(reuse or fresh or stale)
+    if writes:  # a kill from here on leaves an index that says it is incomplete
+        store.set_metadata({**store.signature(), "complete": False})
     if reuse:
         store.upsert(
             [r.id for r in reuse],
@@ -242,8 +254,8 @@ def index_library(
     if stale:
         store.delete(stale)
         summary.removed = len(stale)
-    if reuse or fresh or stale or summary.rebuilt:
-        store.set_metadata({**store.signature(), "updated": time.time()})
+    if writes or summary.rebuilt or store.signature().get("complete") is False:
+        store.set_metadata({**store.signature(), "updated": time.time(), "complete": True})
     if store is not serving:
         serving.finish_rebuild(store)
     summary.strict_failed = strict and bool(summary.skipped)
@@ -294,4 +306,5 @@ def _embed_and_write(
                 [r.document for r, _ in rows],
                 [r.metadata for r, _ in rows],
             )
+            _test_pause("embed-written")
     return len(ordered)

@@ -182,12 +182,20 @@ def render_summary(ov: Overview) -> str:
 
 
 def render_behaviours(frame: pd.DataFrame) -> str:
-    """Behaviour bands with win rate, n and a significance mark."""
-    view = frame.assign(sig=frame["significant"].map({True: "yes", False: ""}))
-    table = render_table(view, ["behaviour", "value", "n", "win_rate", "lift", "sig"])
+    """Behaviour bands: win rate, n, adjusted lift vs the reference band with its 95 % CI, significance.
+
+    Behaviours read their measure label; the measure name stays as the cell's tooltip.
+    """
+    from spmkb.deals.behaviours import ci_text
+
+    view = frame.assign(
+        sig=frame["significant"].map({True: "yes", False: ""}), **{"95 % CI": ci_text(frame)}
+    )
+    cols = ["behaviour", "value", "reference", "n", "win_rate", "lift", "95 % CI", "sig"]
+    table = render_table(view, cols)
     for name in dict.fromkeys(str(b) for b in frame["behaviour"]):
         label = measure_label(name)
-        if label != name:  # the manager reads the label; the name stays as the cell's tooltip
+        if label != name:
             cell = f"<td>{html.escape(name)}</td>"
             table = table.replace(
                 cell, f'<td title="{html.escape(name)}">{html.escape(label)}</td>'

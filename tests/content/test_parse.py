@@ -406,3 +406,19 @@ def test_bom_and_crlf_are_accepted() -> None:
     assert asset.title == "X" and asset.body.strip() == "Body"
     asset = parse_asset("---\r\ntitle: X\r\nowner: me\r\n---\r\n# H\r\nBody\r\n", "x.md")
     assert (asset.title, asset.owner, asset.body, asset.body_line) == ("X", "me", "# H\nBody\n", 5)
+
+
+@pytest.mark.parametrize("tag", ["!!python/object:os.system", "!foo"])
+def test_yaml_tag_errors_are_one_line_with_the_files_own_position(tag: str) -> None:
+    """PyYAML's second line ('in "<unicode string>", line 1, column 8') is not shown."""
+    from spmkb.errors import ContentError
+
+    with pytest.raises(ContentError) as err:
+        parse_asset(f"---\ntitle: {tag} x\n---\n# Hi\n", "a.md")
+    text = str(err.value)
+    assert "\n" not in text and "<unicode string>" not in text
+    assert text.startswith("a.md:2, field 'title': 'title' has an invalid value: could not "
+                           "determine a constructor for the tag")  # fmt: skip
+    assert text.endswith(
+        "— remove the YAML tag: front matter holds plain text, numbers, dates and lists"
+    )

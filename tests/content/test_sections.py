@@ -194,3 +194,32 @@ def test_embed_text_contains_title_and_path() -> None:
     assert sec.embed_text("Objection handling").startswith(
         "Objection handling > Price is too high\n\nprice0"
     )
+
+
+def test_one_huge_paragraph_is_cut_at_sentence_ends() -> None:
+    """200,000 words in one paragraph once became one 1 MB section (256 tokens embedded).
+
+    30,000 sentences of 8 words (240,000 words), limit 220: each piece holds 27 whole
+    sentences (216 words); 30,000 = 1,111 x 27 + 3 -> 1,112 pieces, the last with 3.
+    """
+    from spmkb.content.model import Asset
+
+    sentence = "Buyers need a clear reason to act now."
+    body = "# Notes\n\n" + " ".join([sentence] * 30_000) + "\n"
+    asset = Asset(id="x", title="Notes", type="reference", path="x.md", body=body)
+    sections = split_sections(asset, max_words=220, min_words=25)
+    assert len(sections) == 1112
+    assert all(len(s.text.split()) <= 220 for s in sections)
+    assert all(s.text.endswith("now.") for s in sections)
+    assert sum(len(s.text.split()) for s in sections) == 240_000
+    assert len(sections[-1].text.split()) == 24
+
+
+def test_long_tables_and_lists_are_still_never_cut() -> None:
+    from spmkb.content.model import Asset
+
+    rows = "\n".join(f"| row {i} | a cell with several words in it |" for i in range(200))
+    body = "# Table\n\n| a | b |\n| --- | --- |\n" + rows + "\n"
+    asset = Asset(id="t", title="Table", type="reference", path="t.md", body=body)
+    sections = split_sections(asset, max_words=50, min_words=5)
+    assert len(sections) == 1

@@ -80,7 +80,8 @@ def test_more_contacts_raise_win_rate(sample: DealData) -> None:
     c = b[b["behaviour"] == "contacts_per_deal"].set_index("value")
     rates = c.loc[["1", "2", "3", "4", "5+"], "win_rate"].to_numpy()
     assert np.all(np.diff(rates) > 0), rates
-    assert c.loc["1", "significant"] and c.loc["5+", "significant"]
+    # "1" is the reference band: the others are tested against it (docs/metrics.md)
+    assert c.loc["5+", "significant"] and c.loc["5+", "ci_low"] > 0
 
 
 def test_discovery_before_demo_raises_win_rate(sample: DealData) -> None:
@@ -107,7 +108,7 @@ def test_coaching_focus_finds_the_planted_weak_stage(
 
 
 def test_coaching_focus_quiet_for_normal_reps(sample: DealData) -> None:
-    """Among ordinary reps, chance findings stay rare (Bonferroni per rep).
+    """Among ordinary reps, chance findings stay rare (FDR over all reps).
 
     The planted top performers (two per team) convert demo -> proposal far better, so next to
     them an ordinary rep's conversion really is below "the rest of the team" and small gaps

@@ -117,3 +117,52 @@ def test_open_searcher_sees_another_process_index_both_halves(indexed_workspace,
     assert len(searcher.ids) > n_before  # the lexical side (records)
     semantic = searcher.search("committee that meets on leap years", mode="semantic", k=3)
     assert semantic.hits[0].id == "zebra-objection"  # the semantic side (vectors)
+
+
+def test_an_interrupted_first_index_says_it_is_incomplete(workspace, embedder) -> None:
+    """Killed after writing sections but before finishing: search works and says so."""
+    env = {**os.environ, "SPMKB_TEST_PAUSE_AT": "embed-written", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        _index_cmd(workspace.settings), env=env, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        _wait_for(proc, "PAUSED AT embed-written")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    result = Searcher.open(workspace.settings, embedder=embedder).search("pricing", k=2)
+    assert result.hits
+    assert result.notes == [
+        "the index is incomplete: an `spmkb index` run did not finish; results may miss "
+        "sections — run `spmkb index` to complete it"
+    ]
+    index_library(workspace.settings, embedder=embedder)
+    assert Searcher.open(workspace.settings, embedder=embedder).search("pricing").notes == []
+
+
+def test_a_damaged_index_is_moved_aside_by_rebuild(indexed_workspace, embedder) -> None:
+    """A corrupt chroma.sqlite3 once made `spmkb index --rebuild` (the suggested fix) fail
+    the same way. Now search says what to do, and the rebuild keeps the damaged folder."""
+    ws = indexed_workspace
+    sqlite = ws.settings.chroma_path / "chroma.sqlite3"
+    sqlite.write_bytes(b"garbage" * 100)
+    from spmkb.search import store as store_module
+
+    store_module._CLIENTS.clear()  # as in a new process
+    search = subprocess.run(
+        [sys.executable, "-m", "spmkb", "search", "pricing", "--playbooks", str(ws.root),
+         "--store", str(ws.settings.store)], capture_output=True, text=True,
+    )  # fmt: skip
+    assert search.returncode == 1
+    assert "`spmkb index --rebuild` moves it aside and builds a new one" in search.stderr
+    rebuilt = subprocess.run(_index_cmd(ws.settings, "--rebuild"), capture_output=True, text=True)
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    aside = [p.name for p in ws.settings.store.iterdir() if p.name.startswith("chroma.damaged-")]
+    assert len(aside) == 1
+    assert (ws.settings.store / aside[0] / "chroma.sqlite3").read_bytes().startswith(b"garbage")
+    again = subprocess.run(
+        [sys.executable, "-m", "spmkb", "search", "pricing", "--playbooks", str(ws.root),
+         "--store", str(ws.settings.store), "-k", "2"], capture_output=True, text=True,
+    )  # fmt: skip
+    assert again.returncode == 0 and "2 results" in again.stdout

@@ -168,13 +168,13 @@ def lab(app_dir) -> Iterator[dict]:
 
 @pytest.fixture(scope="session")
 def voila(app_dir) -> Iterator[dict]:
-    """A standalone Voila app serving the search notebook."""
+    """The hosted app (``python -m spmkb.app``, what ``make app`` runs) serving the notebook."""
     port = _free_port()
     log = app_dir["base"] / "voila.log"
     cmd = [
         sys.executable,
         "-m",
-        "voila",
+        "spmkb.app",
         str(app_dir["root"] / NOTEBOOK),
         "--no-browser",
         f"--port={port}",

@@ -1,0 +1,149 @@
+"""Real browser: Chromium (Playwright) opens notebooks/onboarding.ipynb in JupyterLab, runs
+it, and picks another hire in the panel.
+
+Same harness as tests/ui/test_browser.py (Debian Chromium, the playwright package, never
+``playwright install``; skips without them unless SPMKB_REQUIRE_BROWSER=1). JupyterLab binds
+127.0.0.1 on a free port, runs in its own process group and is stopped by PID in teardown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+SHOTS = REPO / "tests" / "output" / "ui"
+NOTEBOOK = "onboarding.ipynb"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+WAIT_MS = 240_000
+
+
+def _need_browser() -> None:
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"Chromium not found at {CHROMIUM}"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright package is not installed"
+    if problem is None:
+        return
+    if os.environ.get("SPMKB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{problem} and SPMKB_REQUIRE_BROWSER=1")
+    pytest.skip(f"{problem}: run `apt-get install -y chromium` and `pip install playwright`")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """JupyterLab over a root with the notebook, the playbooks and a sample workspace."""
+    _need_browser()
+    from spmkb.deals.sample import write_sample
+
+    base = tmp_path_factory.mktemp("onboarding-lab")
+    root = base / "root"
+    root.mkdir()
+    import nbformat
+
+    nb = nbformat.read(REPO / "notebooks" / NOTEBOOK, as_version=4)
+    for cell in nb.cells:  # "today" = the sample's last day, so several hires are current
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace("today = None", 'today = "2026-08-14"')
+    nbformat.write(nb, root / NOTEBOOK)
+    shutil.copytree(REPO / "playbooks", root / "playbooks")
+    write_sample(base / "store" / "deals", csv=False)
+    settings = base / "settings" / "@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    env = {**os.environ, "SPMKB_STORE": str(base / "store"),
+           "SPMKB_PLAYBOOKS": str(root / "playbooks"), "PYTHONPATH": str(REPO),
+           "JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_RUNTIME_DIR": str(base / "rt"),
+           "IPYTHONDIR": str(base / "ipython")}  # fmt: skip
+    port, token = _free_port(), uuid.uuid4().hex
+    log = base / "lab.log"
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+           f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+           f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={base / 'settings'}",
+           f"--LabApp.workspaces_dir={base / 'workspaces'}"]  # fmt: skip
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=root)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                req = urllib.request.Request(f"{url}/api/status",
+                                             headers={"Authorization": f"token {token}"})  # fmt: skip
+                urllib.request.urlopen(req, timeout=5).read()
+                break
+            except OSError:
+                assert proc.poll() is None, log.read_text()[-3000:]
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(1)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        yield {"url": url, "token": token, "log": log}
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def test_jupyterlab_runs_the_onboarding_notebook_and_switches_hire(lab) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}")
+            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=WAIT_MS)
+            kernel = page.locator(".jp-StatusBar-TextItem[title^='Change kernel']")
+            kernel.filter(has_text="Idle").wait_for(timeout=WAIT_MS)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator("li[data-command='runmenu:run-all']").click()
+            summary = page.locator("h4", has_text="status")
+            summary.first.wait_for(timeout=WAIT_MS)
+            assert "Next modules" in page.locator(".widget-html").all_inner_texts().__str__()
+            page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT_MS)
+            select = page.locator(".widget-dropdown select").first
+            options = select.locator("option").all_inner_texts()
+            assert len(options) >= 2
+            select.select_option(label=options[-1])
+            page.locator("h4", has_text=options[-1]).first.wait_for(timeout=60_000)
+            page.locator("td", has_text="predicts").first.wait_for(timeout=WAIT_MS)
+            page.screenshot(path=str(SHOTS / "onboarding-lab.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(SHOTS / "onboarding-lab-failure.png"), full_page=True)
+            print(lab["log"].read_text()[-3000:])
+            raise
+        finally:
+            page.close()
+            browser.close()
