@@ -43,3 +43,17 @@ def unsafe_playbooks(small_corpus: Path, tmp_path: Path) -> Path:
     (root / "reference").mkdir()
     shutil.copy(UI_DATA / "unsafe-embed.md", root / "reference" / "unsafe-embed.md")
     return root
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium through Playwright, one for all browser test modules."""
+    from test_browser import ARGS, CHROMIUM, _need_browser
+
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()

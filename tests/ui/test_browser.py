@@ -198,16 +198,7 @@ def voila(app_dir) -> Iterator[dict]:
         _stop(proc)
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium through Playwright."""
-    _need_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
+# the ``browser`` fixture lives in conftest.py: one Playwright instance for every browser test
 
 
 def _search_and_open(page, name: str) -> None:

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_browser import (  # noqa: F401 - app_dir, browser and lab are fixtures
+from test_browser import (  # noqa: F401 - app_dir and lab are fixtures
     SHOTS,
     WAIT_MS,
     app_dir,
-    browser,
     lab,
 )
 
@@ -56,7 +55,7 @@ def links_notebook(app_dir) -> str:  # noqa: F811 - the fixture imported from te
 
 def test_lab_reader_follows_an_asset_link_without_leaving_the_page(
     lab,  # noqa: F811
-    browser,  # noqa: F811
+    browser,
     links_notebook: str,
 ) -> None:
     """Heading link scrolls; link button → the objection, same URL; in-body text inert; Back."""

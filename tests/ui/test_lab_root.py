@@ -15,18 +15,18 @@ import shutil
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 import pytest
-from test_browser import (  # noqa: F401 - browser is a fixture
+from test_browser import (
     SHOTS,
     WAIT_MS,
     _free_port,
     _need_browser,
     _stop,
     _wait_http,
-    browser,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,7 +79,9 @@ def test_server_config_strips_outputs_of_shipped_notebooks_only(tmp_path: Path) 
     cm = AsyncLargeFileManager(config=config, root_dir=str(tmp_path))
     for path in ("notebooks/find-an-asset.ipynb", "reviews/alice.ipynb"):
         model = {"type": "notebook", "format": "json", "content": _notebook_with_outputs()}
-        asyncio.run(cm.save(model, path))
+        # its own loop in a thread: the session's Playwright may already run one in this thread
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, cm.save(model, path)).result()
     shipped = nbformat.read(tmp_path / "notebooks" / "find-an-asset.ipynb", as_version=4)
     review = nbformat.read(tmp_path / "reviews" / "alice.ipynb", as_version=4)
     assert shipped.cells[0].outputs == [] and shipped.cells[0].execution_count is None
@@ -157,7 +159,7 @@ def project_lab(tmp_path: Path):
 @pytest.mark.slow
 def test_make_lab_opens_notebooks_first_and_reaches_reviews_and_playbooks(
     project_lab,
-    browser,  # noqa: F811 - the fixture imported from test_browser
+    browser,
 ) -> None:
     """The default page opens the search notebook; a review and a playbook open without errors."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
