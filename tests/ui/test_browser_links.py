@@ -105,3 +105,55 @@ def test_lab_reader_follows_an_asset_link_without_leaving_the_page(
         raise
     finally:
         page.close()
+
+
+@pytest.fixture
+def links_voila(app_dir, links_notebook: str):  # noqa: F811 - the fixture imported from test_browser
+    """A standalone Voila app serving the links notebook."""
+    import subprocess
+    import sys
+
+    from test_browser import _free_port, _stop, _wait_http
+
+    port = _free_port()
+    log = app_dir["base"] / "voila-links.log"
+    cmd = [sys.executable, "-m", "voila", str(app_dir["root"] / links_notebook), "--no-browser",
+           f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]  # fmt: skip
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, env=app_dir["env"], stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=app_dir["root"])  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(f"{url}/voila/static/voila.js", {}, proc, log)
+        yield {"url": url, "log": log}
+    finally:
+        _stop(proc)
+
+
+def test_voila_reader_follows_an_asset_link_without_leaving_the_page(links_voila, browser) -> None:
+    """In the Voila app the same link button opens the objection, the URL stays, Back returns."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(links_voila["url"] + "/", timeout=WAIT_MS)
+        title = page.locator(".spmkb-reader-title")
+        title.filter(has_text="Battlecard: Linked Co").wait_for(timeout=WAIT_MS)
+        url = page.url
+        page.locator(".spmkb-asset-link", has_text="price is too high").first.click()
+        page.locator("button.jupyter-button", has_text="price is too high").click()
+        title.filter(has_text="Price is too high").wait_for(timeout=60_000)
+        page.locator(".spmkb-status", has_text="Opened “Price is too high”").wait_for(
+            timeout=60_000
+        )
+        assert page.url == url
+        assert "403" not in page.title()
+        assert page.locator("button.jupyter-button", has_text="the secrets").count() == 0
+        page.screenshot(path=str(SHOTS / "voila-links-objection.png"))
+        page.locator("button.jupyter-button", has_text="Back").click()
+        title.filter(has_text="Battlecard: Linked Co").wait_for(timeout=60_000)
+        assert page.url == url
+    except Exception:
+        page.screenshot(path=str(SHOTS / "voila-links-failure.png"), full_page=True)
+        print(links_voila["log"].read_text()[-3000:])
+        raise
+    finally:
+        page.close()

@@ -85,6 +85,7 @@ def test_following_a_link_opens_the_asset_in_the_reader_and_back_returns(link_pa
     assert "Price is too high" in text_of(link_panel.reader.value)
     assert "Battlecard: Linked Co" not in text_of(link_panel.reader.value)
     assert link_panel.back.layout.display == ""
+    assert link_panel.links.children == ()  # the objection links nowhere: no stale buttons
     link_panel.back.click()
     assert "Battlecard: Linked Co" in text_of(link_panel.reader.value)
     assert link_panel.back.layout.display == "none"
