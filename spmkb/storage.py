@@ -247,6 +247,14 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def require_author(author: str | None, error: type[Exception], hint: str) -> str:
+    """The author of a save, stripped; ``error("author is required")`` when there is none."""
+    name = (author or "").strip()
+    if not name:
+        raise error("author is required", field="author", hint=hint)  # type: ignore[call-arg]
+    return name
+
+
 def append_only(table: str, what: str) -> str:
     """DDL: triggers that refuse UPDATE and DELETE on ``table`` (``what`` names it in the error)."""
     return "".join(

@@ -8,15 +8,7 @@ from typing import Any
 
 import typer
 
-from spmkb.cli._app import (
-    JsonOpt,
-    StoreOpt,
-    app,
-    emit_json,
-    handle_errors,
-    report_app,
-    settings_from,
-)
+from spmkb.cli import _app as cli
 
 coach_app = typer.Typer(
     help="Coaching plans: focus, assets, goals, follow-up.", no_args_is_help=True
@@ -24,8 +16,8 @@ coach_app = typer.Typer(
 profile_app = typer.Typer(
     help="The top-performer profile and what it suggests.", no_args_is_help=True
 )
-app.add_typer(coach_app, name="coach")
-app.add_typer(profile_app, name="profile")
+cli.app.add_typer(coach_app, name="coach")
+cli.app.add_typer(profile_app, name="profile")
 
 DataOpt = typer.Option(
     None, "--data", help="Deal data folder (default: the store's imported deals)."
@@ -46,7 +38,7 @@ def _ctx(store: Path | None, data: Path | None) -> tuple[Any, Any, Any]:
     from spmkb.coaching.options import options_from
     from spmkb.deals import load_deal_data
 
-    settings = settings_from(store=store)
+    settings = cli.settings_from(store=store)
     return settings, load_deal_data(settings, folder=data), options_from(settings)
 
 
@@ -63,11 +55,11 @@ def _with(opts: Any, **kw: Any) -> Any:
     return replace(opts, **{k: v for k, v in kw.items() if v is not None})
 
 
-@report_app.command("profile")
-@handle_errors
+@cli.report_app.command("profile")
+@cli.handle_errors
 def report_profile(
     team: str | None = TeamOpt, window: str | None = WindowOpt, keep: bool = KeepOpt,
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt, data: Path | None = DataOpt, json_out: bool = cli.JsonOpt,
 ) -> None:  # fmt: skip
     """Top-performer profile: what the top tier does differently, FDR-controlled across measures.
 
@@ -79,7 +71,7 @@ def report_profile(
     opts = _with(opts, exclude_circumstance=False if keep else None)
     prof = top_profile(d, _window(d, window), team=team, options=opts)
     if json_out:
-        emit_json(prof.to_dict())
+        cli.emit_json(prof.to_dict())
         return
     t = prof.tiers.to_dict()
     typer.echo(
@@ -102,8 +94,8 @@ def report_profile(
         typer.echo(f"Note: {note}")
 
 
-@report_app.command("recognition")
-@handle_errors
+@cli.report_app.command("recognition")
+@cli.handle_errors
 def report_recognition(
     period: str = typer.Option(..., "--period", help="Period: 2026-Q2, 2026-H1, 2026-07 or 2026."),
     team: str | None = TeamOpt,
@@ -112,7 +104,7 @@ def report_recognition(
     approve: bool = typer.Option(False, "--approve", help="Approve the stored draft post."),
     author: str | None = typer.Option(None, "--author", help="Who saves or approves the post."),
     html: bool = typer.Option(False, "--html", help="Print the post as sanitised HTML."),
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt, data: Path | None = DataOpt, json_out: bool = cli.JsonOpt,
 ) -> None:  # fmt: skip
     """Recognition board: quota levels, improvement beyond luck, notable wins (no ranking).
 
@@ -124,7 +116,7 @@ def report_recognition(
     if rep:
         view = rc.rep_view(d, period, rep, options=opts)
         if json_out:
-            emit_json(view)
+            cli.emit_json(view)
             return
         typer.echo(f"{view['rep']} — {view['period']}")
         for key in ("message", "attainment", "level", "next_level", "to_next_level", "position"):
@@ -160,7 +152,7 @@ def report_recognition(
             saved = rc.save_post(conn, board, author=author,
                                  expected_version=current.version if current else 0)  # fmt: skip
     if json_out:
-        emit_json({**board.to_dict(), "saved": saved.to_dict() if saved else None})
+        cli.emit_json({**board.to_dict(), "saved": saved.to_dict() if saved else None})
         return
     md = saved.payload["markdown"] if saved else rc.post_markdown(board)
     typer.echo(rc.post_html(md) if html else md)
@@ -186,7 +178,7 @@ def _plan_text(plan: Any) -> None:
 
 
 @coach_app.command("plan")
-@handle_errors
+@cli.handle_errors
 def coach_plan(
     rep: str = RepOpt, window: str | None = WindowOpt,
     period: str | None = typer.Option(None, "--period", help="Period coached (default: the quarter after the window)."),
@@ -194,7 +186,7 @@ def coach_plan(
     company: bool = typer.Option(False, "--company", help="Profile the whole company, not the rep's team."),
     save: bool = typer.Option(False, "--save", help="Save the plan (a new version)."),
     author: str | None = typer.Option(None, "--author", help="Who saves the plan."),
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt, data: Path | None = DataOpt, json_out: bool = cli.JsonOpt,
 ) -> None:  # fmt: skip
     """Build a coaching plan for a rep (focus, skills, assets, goals); --save stores a version.
 
@@ -220,7 +212,7 @@ def coach_plan(
         last = cs.latest(conn, plan.plan_id)
         saved = save_plan(conn, plan, author=author, expected_version=last.version if last else 0)
     if json_out:
-        emit_json({**plan.to_dict(), "saved": saved.to_dict() if saved else None})
+        cli.emit_json({**plan.to_dict(), "saved": saved.to_dict() if saved else None})
         return
     _plan_text(plan)
     if saved:
@@ -228,11 +220,11 @@ def coach_plan(
 
 
 @coach_app.command("show")
-@handle_errors
+@cli.handle_errors
 def coach_show(
     rep: str = RepOpt,
     period: str | None = typer.Option(None, "--period", help="Period coached (default: the latest plan)."),
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt, data: Path | None = DataOpt, json_out: bool = cli.JsonOpt,
 ) -> None:  # fmt: skip
     """Show a rep's saved coaching plan and its versions.
 
@@ -246,7 +238,7 @@ def coach_show(
     plan, saved = load_plan(conn, d, rep, period)
     history = cs.versions(conn, saved.doc_id)
     if json_out:
-        emit_json({**plan.to_dict(), "version": saved.version, "status": saved.status,
+        cli.emit_json({**plan.to_dict(), "version": saved.version, "status": saved.status,
                    "versions": [{k: v for k, v in h.to_dict().items() if k != "payload"} for h in history]})  # fmt: skip
         return
     _plan_text(plan)
@@ -255,12 +247,12 @@ def coach_show(
 
 
 @coach_app.command("followup")
-@handle_errors
+@cli.handle_errors
 def coach_followup(
     rep: str = RepOpt,
     period: str | None = typer.Option(None, "--period", help="Period coached (default: the latest plan)."),
     on: str | None = typer.Option(None, "--on", help="Follow-up date YYYY-MM-DD (default: the data's latest date)."),
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt, data: Path | None = DataOpt, json_out: bool = cli.JsonOpt,
 ) -> None:  # fmt: skip
     """Did the coaching work? The rep's change against uncoached reps (difference in differences).
 
@@ -276,7 +268,7 @@ def coach_followup(
     coached = {s.payload["rep"] for s in cs.find(conn, "plan", period=plan.period)}
     fu = follow_up(d, plan, on=on, coached=coached, options=opts)
     if json_out:
-        emit_json(fu.to_dict())
+        cli.emit_json(fu.to_dict())
         return
     typer.echo(f"Follow-up of {fu.plan_id} on {fu.on}: {fu.measure}"
                + (f" [{fu.stage}]" if fu.stage else "") + f", {fu.before} -> {fu.after}")  # fmt: skip
@@ -286,11 +278,11 @@ def coach_followup(
 
 
 @profile_app.command("suggest-standards")
-@handle_errors
+@cli.handle_errors
 def profile_suggest(
     team: str | None = TeamOpt, window: str | None = WindowOpt,
     standards: Path | None = typer.Option(None, "--standards", help="standards.yml (default: the workspace's)."),
-    store: Path | None = StoreOpt, data: Path | None = DataOpt,
+    store: Path | None = cli.StoreOpt, data: Path | None = DataOpt,
 ) -> None:  # fmt: skip
     """Print a diff of standards.yml setting the profile's findings as targets (nothing is written).
 
@@ -314,10 +306,10 @@ def profile_suggest(
     typer.echo(diff, nl=False)
 
 
-@report_app.command("asset-outcomes")
-@handle_errors
+@cli.report_app.command("asset-outcomes")
+@cli.handle_errors
 def report_asset_outcomes(
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+    store: Path | None = cli.StoreOpt, data: Path | None = DataOpt, json_out: bool = cli.JsonOpt,
 ) -> None:  # fmt: skip
     """Per stage: win rate of deals with vs without each asset opened (association, not cause).
 
@@ -329,7 +321,7 @@ def report_asset_outcomes(
     folder = data or settings.deals or settings.deals_store
     table = asset_outcomes(d, load_asset_opens(folder), fdr=opts.fdr)
     if json_out:
-        emit_json({"note": NOTE, "assets": table.to_dict(orient="records")})
+        cli.emit_json({"note": NOTE, "assets": table.to_dict(orient="records")})
         return
     for r in table.itertuples():
         mark = " *" if r.associated else ""

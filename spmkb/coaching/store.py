@@ -142,9 +142,7 @@ def save(
             field="status",
             hint="use " + ", ".join(STATUSES[kind]),
         )
-    author = (author or "").strip()
-    if not author:
-        raise SpmkbError("author is required", field="author", hint="give your name (--author)")
+    author = storage.require_author(author, SpmkbError, "give your name (--author)")
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
     now = _now()
     with storage.transaction(conn):

@@ -175,9 +175,7 @@ def save_event(
     """
     if kind not in KINDS:
         raise OnboardingError(f"unknown event kind {kind!r}", hint="use " + ", ".join(KINDS))
-    author = (author or "").strip()
-    if not author:
-        raise OnboardingError("author is required", field="author", hint="give --author NAME")
+    author = storage.require_author(author, OnboardingError, "give --author NAME")
     if kind == "note":
         text = str(payload.get("text") or "").replace("\x00", "").strip()
         if not text or len(text) > MAX_NOTE:

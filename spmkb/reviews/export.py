@@ -3,11 +3,23 @@ code, followed by the latest saved version of the form (sanitised)."""
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import Any
 
 from spmkb.errors import NotFoundError, ReviewError
 
+#: nbconvert settings that would make the export load scripts from a CDN.
+OFFLINE_URLS = (
+    "require_js_url",
+    "mathjax_url",
+    "jquery_url",
+    "jupyter_widgets_base_url",
+    "widget_renderer_url",
+    "mermaid_js_url",
+    "mermaid_layout_elk_js_url",
+)
 #: Cells dropped from the export: the JSON data cell and the live form (replaced by the saved review).
 DROP_TAGS = ("review-data", "review-form", "parameters", "injected-parameters")
 
@@ -46,11 +58,20 @@ def export_html(notebook: Path, saved_html: str, title: str) -> str:
     saved.outputs = [nbformat.v4.new_output("display_data", data={"text/html": saved_html})]
     nb.cells = [*cells, nbformat.v4.new_markdown_cell("## Saved review"), saved]
     nb.metadata.pop("widgets", None)
+    # A standalone file that works offline and loads nothing from outside: no require.js,
+    # MathJax, jQuery, widget or mermaid scripts from a CDN (the outputs are static HTML).
+    offline = {name: "" for name in OFFLINE_URLS}
     exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, **offline
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    body = re.sub(r"<script[^>]*\bsrc=\"\"[^>]*>\s*</script>", "", body)
+    return re.sub(
+        r"<script[^>]*>(?:(?!</script>).)*(?:https?:)?//[^\"'\s]*\.m?js(?:(?!</script>).)*</script>",
+        "",
+        body,
+        flags=re.S,
+    )
 
 
 def export_review(settings: Any, rep: str, period: str, out: Path | None = None) -> Path:

@@ -308,11 +308,7 @@ def save_review(
         raise ReviewError(
             f"unknown status {status!r}", field="status", hint="use " + ", ".join(STATUSES)
         )
-    author = (author or "").strip()
-    if not author:
-        raise ReviewError(
-            "author is required", field="author", hint="enter your name before saving"
-        )
+    author = storage.require_author(author, ReviewError, "enter your name before saving")
     clean = validate_payload(payload, competencies, status)
     rep = rep_key(rep)
     now = _now()

@@ -161,6 +161,12 @@ def test_form_save_and_html_export_without_code(generated) -> None:
     assert "In [" not in html and "In&nbsp;[" not in html
     assert "open_review(" not in html and "ReviewForm(" not in html
     assert "review data for" not in html  # the JSON cell is dropped
+    # standalone and offline: nothing is loaded from outside (no CDN require.js or MathJax)
+    import re
+
+    assert re.findall(r"<(?:script|link)[^>]*(?:src|href)=[\"']?(?:https?:)?//", html) == []
+    assert "cdnjs" not in html and "require.min.js" not in html
+    assert re.findall(r"import[^;\n]*[\"'](?:https?:)?//", html) == []  # no remote ES modules
 
 
 def test_cli_list_show_export(generated) -> None:

@@ -174,7 +174,7 @@ def test_unknown_asset_suggests(searcher) -> None:
         ({"query": "x", "mode": "semantik"}, "did you mean 'semantic'"),
         ({"query": "x", "stage": "negotation"}, "did you mean 'negotiation'"),
         ({"query": "x", "type": "battlecards"}, "did you mean 'battlecard'"),
-        ({"query": "x", "k": 0}, "k must be 1 or more"),
+        ({"query": "x", "k": 0}, "k must be a whole number from 1 to 1000, got 0"),
     ],
     ids=["empty-query", "bad-mode", "bad-stage", "bad-type", "bad-k"],
 )
