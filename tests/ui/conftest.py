@@ -45,9 +45,13 @@ def unsafe_playbooks(small_corpus: Path, tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium through Playwright, one for all browser test modules."""
+    """Headless Debian Chromium through Playwright, one per test module.
+
+    Module scope: closed after each module, so a test that starts its own ``sync_playwright``
+    (tests/ui/test_hosted_app.py) never finds another one running in this thread.
+    """
     from test_browser import ARGS, CHROMIUM, _need_browser
 
     _need_browser()
