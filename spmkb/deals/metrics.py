@@ -470,39 +470,50 @@ def activity_volume(
     cols = ["rep", "team", "activities", "deals", "n"]
     if not len(acts):
         return pd.DataFrame(columns=cols)
-    names = acts["rep"].astype("string").fillna("(no rep)")
+    # Per distinct rep name once (5 M activity rows, a few hundred names): codes, teams, starts.
+    codes, names = pd.factorize(acts["rep"].astype("string").fillna("(no rep)"))
+    names = np.asarray(names, dtype=object)
+    team_by = {r.name: r.team or NO_TEAM for r in ros}
+    teams = np.array([team_by.get(str(n), NO_TEAM) for n in names], dtype=object)
     mask = np.ones(len(acts), dtype=bool)
     if types is not None:
-        mask &= (
-            acts["type"].astype("string").str.lower().isin([t.lower() for t in types]).to_numpy()
-        )
+        tcodes, tnames = pd.factorize(acts["type"].astype("string"))
+        wanted = {t.lower() for t in types}
+        keep = np.array([str(t).lower() in wanted for t in tnames] + [False], dtype=bool)
+        mask &= keep[tcodes]  # code -1 (no type) picks the trailing False
     if rep is not None:
-        mask &= (names == ros.find_name(rep)).to_numpy()
-    team_map = {r.name: r.team or NO_TEAM for r in ros}
-    teams = names.map(team_map).fillna(NO_TEAM)
+        mask &= (names == ros.find_name(rep))[codes]
     if team is not None:
-        mask &= (teams == ros.find_team(team)).to_numpy()
+        mask &= (teams == ros.find_team(team))[codes]
     day = days(acts["date"])
     p = parse_period(period)
     if isinstance(p, Window):
-        starts = {r.name: day_of(r.start_date) for r in ros if r.start_date is not None}
-        start = names.map(starts).to_numpy(dtype=float, na_value=np.nan)
+        start_by = {r.name: day_of(r.start_date) for r in ros if r.start_date is not None}
+        start = np.array([start_by.get(str(n), np.nan) for n in names], dtype=float)[codes]
         tenure = day - start
         mask &= (day != NO_DAY) & (tenure >= p.start) & (tenure <= p.end)
     elif p is not None:
         mask &= (day >= day_of(p.start)) & (day <= day_of(p.end))
-    sel = pd.DataFrame({"rep": names[mask].to_numpy(), "team": teams[mask].to_numpy()})
+    sel = pd.DataFrame({"code": codes[mask]})
     if "opportunity_id" in acts:
         sel["deal"] = acts["opportunity_id"].to_numpy()[mask]
     else:
         sel["deal"] = None
-    key = ["rep", "team"] if by == "rep" else ["team"] if by == "team" else []
-    if not key:
-        sel["scope"] = "all"
-        key = ["scope"]
-    out = sel.groupby(key, sort=True).agg(activities=("rep", "size"), deals=("deal", "nunique"))
-    out = out.reset_index()
-    out["n"] = out["activities"].astype(int)
+    if by == "rep":
+        g = sel.groupby("code", sort=False)
+        out = pd.DataFrame({"activities": g.size(), "deals": g["deal"].nunique()})
+        out.insert(0, "team", teams[out.index])
+        out.insert(0, "rep", names[out.index].astype(str))
+    else:
+        sel["key"] = teams[sel["code"].to_numpy()] if by == "team" else "all"
+        g = sel.groupby("key", sort=False)
+        out = pd.DataFrame({"activities": g.size(), "deals": g["deal"].nunique()})
+        out.insert(0, "team" if by == "team" else "scope", out.index.astype(str))
+    out = out.sort_values(["rep", "team"] if by == "rep" else [out.columns[0]]).reset_index(
+        drop=True
+    )
+    out["activities"] = out["activities"].astype(int)
+    out["n"] = out["activities"]
     return out
 
 

@@ -104,7 +104,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                 assert time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(1)
         SHOTS.mkdir(parents=True, exist_ok=True)
-        yield {"url": url, "token": token, "log": log}
+        yield {"url": url, "token": token, "log": log, "root": root, "env": env, "base": base}
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -147,3 +147,53 @@ def test_jupyterlab_runs_the_onboarding_notebook_and_switches_hire(lab) -> None:
         finally:
             page.close()
             browser.close()
+
+
+def test_voila_app_shows_the_onboarding_notebook_without_code(lab) -> None:
+    """The same notebook served as a no-code app (``python -m spmkb.app``, as ``make app``)."""
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    log = lab["base"] / "voila.log"
+    cmd = [sys.executable, "-m", "spmkb.app", str(lab["root"] / NOTEBOOK), "--no-browser",
+           f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]  # fmt: skip
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, env=lab["env"], stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=lab["root"])  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:  # poll a static file: every GET of / starts a kernel
+            try:
+                urllib.request.urlopen(f"{url}/voila/static/voila.js", timeout=5).read()
+                break
+            except OSError:
+                assert proc.poll() is None, log.read_text()[-3000:]
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(1)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            try:
+                page.goto(url + "/", timeout=WAIT_MS)
+                page.locator("h4", has_text="status").first.wait_for(timeout=WAIT_MS)
+                page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT_MS)
+                assert page.locator(".cm-editor, .CodeMirror, .jp-CodeMirrorEditor").count() == 0
+                assert "OnboardingPanel(" not in page.content()
+                page.screenshot(path=str(SHOTS / "onboarding-voila.png"), full_page=True)
+            except Exception:
+                page.screenshot(path=str(SHOTS / "onboarding-voila-failure.png"), full_page=True)
+                print(log.read_text()[-3000:])
+                raise
+            finally:
+                page.close()
+                browser.close()
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
