@@ -18,7 +18,9 @@ def index_cmd(
         "--rebuild",
         help="Embed everything again into a new index that replaces the old one when complete.",
     ),
-    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any file was skipped."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit 1 when a file was skipped or lint found an error."
+    ),
     as_json: bool = cli.JsonOpt,
 ) -> None:
     """Index the playbook folder for search (only new or changed sections are embedded).
@@ -48,9 +50,36 @@ def index_cmd(
             typer.echo(
                 f"Kept {summary.kept} previously indexed sections of skipped files.", err=True
             )
+        _echo_lint(summary.problems)
     if summary.strict_failed:
-        typer.echo(f"Error: {len(summary.skipped)} file(s) skipped (--strict).", err=True)
+        typer.echo(
+            f"Error: {len(summary.skipped)} file(s) skipped, {summary.errors} lint error(s) "
+            "(--strict).",
+            err=True,
+        )
         raise typer.Exit(1)
+
+
+SHOWN_WARNINGS = 20
+
+
+def _echo_lint(problems: list[dict]) -> None:
+    """Every lint error, and the first warnings, as `spmkb lint` words them (file:line …)."""
+    from spmkb.errors import Problem
+
+    errors = [p for p in problems if p["severity"] == "error"]
+    warnings = [p for p in problems if p["severity"] == "warning"]
+    for p in [*errors, *warnings[:SHOWN_WARNINGS]]:
+        typer.echo(str(Problem(**p)), err=True)
+    if len(warnings) > SHOWN_WARNINGS:
+        more = len(warnings) - SHOWN_WARNINGS
+        typer.echo(f"… and {more} more warning(s): `spmkb lint` lists them all.", err=True)
+    if errors:
+        typer.echo(
+            f"{len(errors)} lint error(s): these files are indexed, but fix them "
+            "(`spmkb lint`); `--strict` fails on them.",
+            err=True,
+        )
 
 
 @cli.app.command("search")

@@ -230,6 +230,20 @@ def _asset_checks(asset: Asset, today: date, settings: Settings) -> list[Problem
     return problems
 
 
+def lint_loaded(lib: Library, settings: Settings, today: date | None = None) -> list[Problem]:
+    """Every lint problem of an already loaded library (what ``spmkb index`` reports too)."""
+    today = today or date.today()
+    problems = [
+        replace(p, severity="error") if p.code in PROMOTED and p.severity == "warning" else p
+        for p in lib.problems
+    ]
+    for asset in lib.assets:
+        problems.extend(_asset_checks(asset, today, settings))
+        problems.extend(check_links(asset, lib.root))
+    problems.sort(key=lambda p: (p.path or "", p.line or 0, p.severity != "error"))
+    return problems
+
+
 def lint_library(
     root: Path, settings: Settings | None = None, today: date | None = None
 ) -> LintReport:
@@ -240,13 +254,7 @@ def lint_library(
     report = LintReport(
         root=lib.root, assets=list(lib.assets), files=list(lib.files), skipped=dict(lib.skipped)
     )
-    for p in lib.problems:
-        if p.code in PROMOTED and p.severity == "warning":
-            p = replace(p, severity="error")
-        report.problems.append(p)
+    report.problems = lint_loaded(lib, settings, today)
     for asset in lib.assets:
         report.freshness[asset.id] = asset.freshness(today, settings.aging_fraction)
-        report.problems.extend(_asset_checks(asset, today, settings))
-        report.problems.extend(check_links(asset, lib.root))
-    report.problems.sort(key=lambda p: (p.path or "", p.line or 0, p.severity != "error"))
     return report

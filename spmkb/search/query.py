@@ -101,6 +101,15 @@ def clean_query(query: str | None) -> str:
     return text.strip()
 
 
+def _one_spelling(values: list[str]) -> list[str]:
+    """One display form per competitor ("Coupa" and "coupa" are one facet; filters match
+    the normalised key either way): the capitalised spelling when there is one."""
+    best: dict[str, str] = {}
+    for value in sorted(values, key=lambda v: (not v[:1].isupper(), v)):
+        best.setdefault(normalise_value(value), value)
+    return sorted(best.values(), key=str.lower)
+
+
 class Searcher:
     """Search one index: hybrid/semantic/lexical queries, facets, similar assets."""
 
@@ -155,6 +164,7 @@ class Searcher:
         self._masks: dict[tuple[str, str], np.ndarray] = {}
         self._plain: dict[int, str] = {}
         self._facets = {facet: sorted(self._values(key)) for facet, key in FACETS.items()}
+        self._facets["competitors"] = _one_spelling(self._facets["competitors"])
         self._known = {key: self._values(key) for key in FILTER_KEYS.values()}
         self._checked = time.monotonic()
 

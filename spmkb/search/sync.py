@@ -57,12 +57,14 @@ class IndexSummary:
     seconds: float = 0.0
     rebuilt: str | None = None  # why the collection was recreated, if it was
     kept: int = 0  # sections of skipped (broken) files kept from an earlier run
+    errors: int = 0  # lint errors (as `spmkb lint` reports them), files still indexed
     warnings: int = 0
+    problems: list[dict[str, Any]] = field(default_factory=list)  # every lint problem
     strict_failed: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when no file was skipped."""
+        """True when no file was skipped (lint errors are in ``errors`` and ``problems``)."""
         return not self.skipped
 
     def to_dict(self) -> dict[str, Any]:
@@ -181,11 +183,15 @@ def index_library(
     (the CLI then exits 1); the valid files are indexed either way.
     """
     from spmkb.content import load_library
+    from spmkb.content.lint import lint_loaded
 
     started = time.perf_counter()
     library = load_library(Path(settings.playbooks).resolve(), settings)
     summary = IndexSummary(assets=len(library.assets), skipped=dict(library.skipped))
-    summary.warnings = sum(1 for p in library.problems if p.severity == "warning")
+    # The same checks as `spmkb lint` (an unknown stage, a broken link …), named by file.
+    summary.problems = [p.to_dict() for p in lint_loaded(library, settings)]
+    summary.errors = sum(1 for p in summary.problems if p["severity"] == "error")
+    summary.warnings = sum(1 for p in summary.problems if p["severity"] == "warning")
 
     try:
         serving = Store(settings)
@@ -258,7 +264,7 @@ def index_library(
         store.set_metadata({**store.signature(), "updated": time.time(), "complete": True})
     if store is not serving:
         serving.finish_rebuild(store)
-    summary.strict_failed = strict and bool(summary.skipped)
+    summary.strict_failed = strict and bool(summary.skipped or summary.errors)
     summary.seconds = time.perf_counter() - started
     return summary
 

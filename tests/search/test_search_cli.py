@@ -83,7 +83,8 @@ def test_index_human_output_and_strict(indexed_workspace) -> None:
     strict = run("index", *args, "--strict", "--json")
     assert strict.exit_code == 1
     assert json.loads(strict.stdout)["skipped"].keys() == {"broken.md"}
-    assert "Error: 1 file(s) skipped (--strict)." in strict.stderr
+    # the broken file is both skipped and a lint error (as `spmkb lint` reports it)
+    assert "Error: 1 file(s) skipped, 1 lint error(s) (--strict)." in strict.stderr
     assert "Traceback" not in strict.output
 
 

@@ -139,3 +139,56 @@ def test_non_utf8_file_name_is_skipped_and_the_rest_indexed(indexed_workspace, e
     assert again.skipped == {"caf\\xe9.md": "file name is not valid UTF-8"}
     assert again.sections == first.sections
     assert Store(ws.settings).count() == first.sections
+
+
+TYPO = """---
+id: typo-stage
+title: Negotiation tips with a typo
+type: playbook
+stages: [negociation]
+competitors: [coupa]
+---
+# Negotiation tips
+
+Trade concessions for commitments: a discount only against a signed order this quarter.
+"""
+
+CASED = """---
+id: cased-competitor
+title: Coupa battlecard
+type: battlecard
+competitors: [Coupa]
+---
+# Coupa battlecard
+
+Where Coupa is strong, where we win, and the three questions that expose the gap.
+"""
+
+
+def test_index_reports_what_lint_reports_and_strict_fails(indexed_workspace, embedder) -> None:
+    """`spmkb lint` rejects the unknown stage 'negociation'; index once took it silently."""
+    import subprocess
+    import sys
+
+    from spmkb.search import Searcher
+
+    ws = indexed_workspace
+    (ws.root / "typo.md").write_text(TYPO, encoding="utf-8")
+    (ws.root / "cased.md").write_text(CASED, encoding="utf-8")
+    summary = index_library(ws.settings, embedder=embedder)
+    errors = [p for p in summary.problems if p["severity"] == "error"]
+    assert summary.errors == len(errors) >= 1
+    typo = [p for p in errors if p["path"] == "typo.md"]
+    assert len(typo) == 1 and "negociation" in typo[0]["message"]
+    assert "did you mean 'negotiation'" in (typo[0]["hint"] or "")
+    # both spellings of one competitor are one facet
+    facets = Searcher.open(ws.settings, embedder=embedder).facets()["competitors"]
+    assert [c for c in facets if c.lower() == "coupa"] == ["Coupa"]
+    cmd = [sys.executable, "-m", "spmkb", "index", "--playbooks", str(ws.root),
+           "--store", str(ws.settings.store)]  # fmt: skip
+    plain = subprocess.run(cmd, capture_output=True, text=True)
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    assert "typo.md:5, field 'stages': error: 'negociation' is not a known stage" in plain.stderr
+    strict = subprocess.run([*cmd, "--strict"], capture_output=True, text=True)
+    assert strict.returncode == 1
+    assert "lint error(s) (--strict)" in strict.stderr
