@@ -11,55 +11,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_harness import ARGS, CHROMIUM, SHOTS, WAIT_MS, free_port, need_browser, stop, wait_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/lib/chromium/chromium")
-SHOTS = REPO / "tests" / "output" / "ui"
 NOTEBOOK = "onboarding.ipynb"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-WAIT_MS = 240_000
-
-
-def _need_browser() -> None:
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"Chromium not found at {CHROMIUM}"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the playwright package is not installed"
-    if problem is None:
-        return
-    if os.environ.get("SPMKB_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{problem} and SPMKB_REQUIRE_BROWSER=1")
-    pytest.skip(f"{problem}: run `apt-get install -y chromium` and `pip install playwright`")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """JupyterLab over a root with the notebook, the playbooks and a sample workspace."""
-    _need_browser()
+    need_browser()
     from spmkb.deals.sample import write_sample
 
     base = tmp_path_factory.mktemp("onboarding-lab")
@@ -81,7 +51,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
            "SPMKB_PLAYBOOKS": str(root / "playbooks"), "PYTHONPATH": str(REPO),
            "JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_RUNTIME_DIR": str(base / "rt"),
            "IPYTHONDIR": str(base / "ipython")}  # fmt: skip
-    port, token = _free_port(), uuid.uuid4().hex
+    port, token = free_port(), uuid.uuid4().hex
     log = base / "lab.log"
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
            f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
@@ -92,28 +62,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                                 start_new_session=True, cwd=root)  # fmt: skip
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                req = urllib.request.Request(f"{url}/api/status",
-                                             headers={"Authorization": f"token {token}"})  # fmt: skip
-                urllib.request.urlopen(req, timeout=5).read()
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()[-3000:]
-                assert time.monotonic() < deadline, log.read_text()[-3000:]
-                time.sleep(1)
+        wait_http(f"{url}/api/status", {"Authorization": f"token {token}"}, proc, log, 180)
         SHOTS.mkdir(parents=True, exist_ok=True)
         yield {"url": url, "token": token, "log": log, "root": root, "env": env, "base": base}
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 def test_jupyterlab_runs_the_onboarding_notebook_and_switches_hire(lab) -> None:
@@ -153,7 +106,7 @@ def test_voila_app_shows_the_onboarding_notebook_without_code(lab) -> None:
     """The same notebook served as a no-code app (``python -m spmkb.app``, as ``make app``)."""
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
+    port = free_port()
     log = lab["base"] / "voila.log"
     cmd = [sys.executable, "-m", "spmkb.app", str(lab["root"] / NOTEBOOK), "--no-browser",
            f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]  # fmt: skip
@@ -162,15 +115,8 @@ def test_voila_app_shows_the_onboarding_notebook_without_code(lab) -> None:
                                 start_new_session=True, cwd=lab["root"])  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:  # poll a static file: every GET of / starts a kernel
-            try:
-                urllib.request.urlopen(f"{url}/voila/static/voila.js", timeout=5).read()
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()[-3000:]
-                assert time.monotonic() < deadline, log.read_text()[-3000:]
-                time.sleep(1)
+        # poll a static file: every GET of / starts a kernel
+        wait_http(f"{url}/voila/static/voila.js", {}, proc, log, 180)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -189,11 +135,4 @@ def test_voila_app_shows_the_onboarding_notebook_without_code(lab) -> None:
                 page.close()
                 browser.close()
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop(proc)

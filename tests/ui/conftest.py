@@ -52,9 +52,9 @@ def browser():
     Module scope: closed after each module, so a test that starts its own ``sync_playwright``
     (tests/ui/test_hosted_app.py) never finds another one running in this thread.
     """
-    from test_browser import ARGS, CHROMIUM, _need_browser
+    from browser_harness import ARGS, CHROMIUM, need_browser
 
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -11,86 +11,24 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_harness import SHOTS, WAIT_MS
+from browser_harness import free_port as _free_port
+from browser_harness import need_browser as _need_browser
+from browser_harness import stop as _stop
+from browser_harness import wait_http as _wait_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/lib/chromium/chromium")
-SHOTS = REPO / "tests" / "output" / "ui"
 NOTEBOOK = "find-an-asset.ipynb"
 QUERY = "customer says the price is too high"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-WAIT_MS = 240_000  # 2 cores shared with other work: kernels and the model load slowly
-
-
-def _need_browser() -> None:
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"Chromium not found at {CHROMIUM}"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the playwright package is not installed"
-    if problem is None:
-        return
-    if os.environ.get("SPMKB_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{problem} and SPMKB_REQUIRE_BROWSER=1")
-    pytest.skip(
-        f"{problem}: run `apt-get install -y chromium` and `pip install playwright` "
-        "(never `playwright install`) to enable the browser tests"
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(
-    url: str, headers: dict[str, str], proc: subprocess.Popen, log: Path, timeout: float = 120
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"server not ready after {timeout} s:\n{log.read_text()[-3000:]}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

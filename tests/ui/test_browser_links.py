@@ -13,12 +13,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_browser import (  # noqa: F401 - app_dir and lab are fixtures
-    SHOTS,
-    WAIT_MS,
-    app_dir,
-    lab,
-)
+from browser_harness import SHOTS, WAIT_MS
+from test_browser import app_dir, lab  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -113,7 +109,9 @@ def links_voila(app_dir, links_notebook: str):  # noqa: F811 - the fixture impor
     import subprocess
     import sys
 
-    from test_browser import _free_port, _stop, _wait_http
+    from browser_harness import free_port as _free_port
+    from browser_harness import stop as _stop
+    from browser_harness import wait_http as _wait_http
 
     port = _free_port()
     log = app_dir["base"] / "voila-links.log"

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from browser_harness import free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -33,12 +33,6 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "tests" / "data" / "app" / "hello.ipynb"
 BUSY = "The app is busy: {n} using it; try again in a minute"
 HELLO = "hello from the app kernel"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str, timeout: float = 120) -> tuple[int, dict[str, str], str]:
@@ -76,7 +70,7 @@ def _app(tmp_path: Path, *, max_kernels: int, cull_after_s: int) -> Iterator[dic
         "IPYTHONDIR": str(tmp_path / "ipython"),
         "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
     }
-    port = _free_port()
+    port = free_port()
     cmd = [
         sys.executable,
         "-m",

@@ -20,14 +20,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_browser import (
-    SHOTS,
-    WAIT_MS,
-    _free_port,
-    _need_browser,
-    _stop,
-    _wait_http,
-)
+from browser_harness import SHOTS, WAIT_MS
+from browser_harness import free_port as _free_port
+from browser_harness import need_browser as _need_browser
+from browser_harness import stop as _stop
+from browser_harness import wait_http as _wait_http
 
 REPO = Path(__file__).resolve().parents[2]
 REVIEW = "reviews/2026-Q3/alice-ng.ipynb"

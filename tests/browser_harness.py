@@ -1,0 +1,87 @@
+"""The real-browser test harness shared by every browser test (tests/ui, tests/onboarding).
+
+Debian's Chromium driven by Python Playwright (never ``playwright install``); without them the
+tests skip with the fix, unless ``SPMKB_REQUIRE_BROWSER=1`` (CI), where they fail. Servers
+listen on 127.0.0.1 on a free port, in their own process group, and are stopped by PID.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+SHOTS = REPO / "tests" / "output" / "ui"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WAIT_MS = 240_000  # 2 cores shared with other work: kernels and the model load slowly
+
+
+def need_browser() -> None:
+    """Skip (or, with SPMKB_REQUIRE_BROWSER=1, fail) when Chromium or Playwright is missing."""
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"Chromium not found at {CHROMIUM}"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright package is not installed"
+    if problem is None:
+        return
+    if os.environ.get("SPMKB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{problem} and SPMKB_REQUIRE_BROWSER=1")
+    pytest.skip(
+        f"{problem}: run `apt-get install -y chromium` and `pip install playwright` "
+        "(never `playwright install`) to enable the browser tests"
+    )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(
+    url: str, headers: dict[str, str], proc: subprocess.Popen, log: Path, timeout: float = 120
+) -> None:
+    """Wait until ``url`` answers; fail with the server's log when it exits or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"server not ready after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server started with ``start_new_session=True``: SIGTERM its group, then SIGKILL."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
