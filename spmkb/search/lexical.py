@@ -99,13 +99,53 @@ class LexicalIndex:
         import bm25s
 
         self.size = len(documents)
+        self._docs = documents
         self._bm25: Any = bm25s.BM25()
         tokens = [tokenize(d) or ["_empty_"] for d in documents]
-        self._sets = [frozenset(t) for t in tokens]
+        self._sets: dict[int, frozenset[str]] = {}  # token sets, made when coverage asks
         if tokens:
             self._bm25.index(tokens, show_progress=False)
         vocab = getattr(self._bm25, "vocab_dict", None) or {}
         self._vocab: set[str] = set(vocab)
+
+    def to_arrays(self) -> dict[str, Any]:
+        """The scored index as arrays plus the vocabulary list (what :meth:`from_arrays` takes)."""
+        vocab_dict = getattr(self._bm25, "vocab_dict", None) or {}
+        vocab = [""] * len(vocab_dict)
+        for token, i in vocab_dict.items():
+            vocab[i] = token
+        scores = getattr(self._bm25, "scores", None) or {}
+        empty = np.zeros(0, dtype=np.float32)
+        return {
+            "bm25_data": np.asarray(scores.get("data", empty), dtype=np.float32),
+            "bm25_indices": np.asarray(scores.get("indices", empty), dtype=np.int32),
+            "bm25_indptr": np.asarray(scores.get("indptr", np.zeros(1)), dtype=np.int64),
+            "bm25_vocab": vocab,
+        }
+
+    @classmethod
+    def from_arrays(cls, documents: list[str], arrays: dict[str, Any]) -> LexicalIndex:
+        """Restore an index saved with :meth:`to_arrays` without tokenizing ``documents``."""
+        import bm25s
+
+        self = cls.__new__(cls)
+        self.size = len(documents)
+        self._docs = documents
+        self._sets = {}
+        self._bm25 = bm25s.BM25()
+        vocab = [str(t) for t in arrays["bm25_vocab"]]
+        self._vocab = set(vocab)
+        if documents and vocab:
+            self._bm25.scores = {
+                "data": arrays["bm25_data"],
+                "indices": arrays["bm25_indices"],
+                "indptr": arrays["bm25_indptr"],
+                "num_docs": len(documents),
+            }
+            self._bm25.vocab_dict = {t: i for i, t in enumerate(vocab)}
+            self._bm25.unique_token_ids_set = set(range(len(vocab)))
+            self._bm25.nonoccurrence_array = None  # the default (Lucene) method has none
+        return self
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for ``query`` (zeros when no term is known)."""
@@ -130,7 +170,10 @@ class LexicalIndex:
         """Fraction of ``terms`` (tokenized query) that document ``position`` contains."""
         if not terms:
             return 0.0
-        return len(terms & self._sets[position]) / len(terms)
+        words = self._sets.get(position)
+        if words is None:
+            words = self._sets[position] = frozenset(tokenize(self._docs[position]))
+        return len(terms & words) / len(terms)
 
     def known_terms(self, query: str) -> list[str]:
         """Query tokens that occur in the corpus."""

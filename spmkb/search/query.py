@@ -1,7 +1,12 @@
 """Hybrid search: semantic (Chroma) fused with lexical (BM25) by reciprocal rank fusion.
 
-A :class:`Searcher` opens the collection once, reads the section texts and metadata back
-from Chroma (no playbook is re-parsed) and builds the BM25 index in memory. Metadata filters
+A :class:`Searcher` opens the collection once and loads the section texts, metadata and
+scored BM25 arrays from the lexical snapshot ``spmkb index`` stores next to the vectors
+(:mod:`spmkb.search.lexstore`; no playbook is re-parsed, nothing re-tokenized). Without one
+(an index written elsewhere, or by an older spmkb) it reads every record back from Chroma.
+While an index run is still embedding, semantic search covers what is embedded so far, fused
+with the full lexical ranking, and ``notes`` says how much ("semantic results for 40 % of the
+library so far"). Metadata filters
 run inside Chroma's ``where`` for the semantic side and as the same boolean masks on the
 lexical side. Section hits are grouped by asset; the best section becomes the snippet.
 
@@ -16,6 +21,7 @@ Fusion weights live in ``spmkb.toml``::
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -125,22 +131,57 @@ class Searcher:
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> Searcher:
         """Open the index described by ``settings``; SearchError when it is empty or missing."""
+        from spmkb.search import lexstore
+
         if not settings.chroma_url and not (settings.chroma_path / "chroma.sqlite3").exists():
-            raise SearchError(
-                f"no index at {settings.chroma_path}",
-                hint="run `spmkb index` first (or pass the --store used when indexing)",
-            )
+            if lexstore.read_hint(settings) is None:
+                raise SearchError(
+                    f"no index at {settings.chroma_path}",
+                    hint="run `spmkb index` first (or pass the --store used when indexing)",
+                )
+            # a first `spmkb index` is running: its lexical side serves before Chroma exists
+            return cls(settings, Store(settings, client=_NoChroma()), embedder)
         return cls(settings, Store(settings), embedder)
 
     # -- loading -----------------------------------------------------------------------
+    def _physical(self) -> str | None:
+        """The physical collection that serves: Chroma's pointer, else a first run's hint."""
+        from spmkb.search import lexstore
+
+        if self.store.get() is not None:
+            return self.store.physical
+        return lexstore.read_hint(self.settings)
+
+    def _status(self) -> tuple[Any, ...]:
+        """What :meth:`refresh` compares: collection, Chroma's stamp, the lexical files' stamps."""
+        from spmkb.search import lexstore
+
+        if (
+            isinstance(self.store.client, _NoChroma)
+            and (self.settings.chroma_path / "chroma.sqlite3").exists()
+        ):
+            self.store.reopen()  # the running first index has created Chroma meanwhile
+        self.store._collection = None  # re-read the pointer and the collection metadata
+        physical = self._physical()
+        updated = self.store.signature().get("updated")
+        return (physical, updated, *(lexstore.stamp(self.settings, physical) if physical else ()))
+
     def _load(self) -> None:
-        col = self.store.get()
-        if col is None or self.store.count() == 0:
+        """Load the lexical side (the stored snapshot, else every record from Chroma)."""
+        from spmkb.search import lexstore
+
+        self._version = self._status()
+        physical = self._version[0]
+        signature = self.store.signature()
+        snap = lexstore.read_snapshot(self.settings, physical) if physical else None
+        if snap is not None and not self._trusted(snap, signature):
+            snap = None
+        if snap is None and (self.store.get() is None or self.store.count() == 0):
             raise SearchError(
                 "the knowledge base index is empty",
                 hint="run `spmkb index` first (it reads the playbook folder and builds the index)",
             )
-        signature = self.store.signature()
+        signature = signature or (snap.signature if snap else {})
         want = expected_signature(self.settings)
         if signature.get("model") != want["model"]:
             raise SearchError(
@@ -148,25 +189,73 @@ class Searcher:
                 f"but the configured model is {want['model']!r}",
                 hint="run `spmkb index` to rebuild it with the configured model",
             )
-        self._version = (self.store.physical, signature.get("updated"))
-        self.notes: list[str] = []
-        if signature.get("complete") is False:
-            self.notes.append(
-                "the index is incomplete: an `spmkb index` run did not finish; results may "
-                "miss sections — run `spmkb index` to complete it"
-            )
-        ids, docs, metas = self.store.all_records()
-        self.ids = ids
-        self.docs = docs
-        self.metas = metas
-        self.pos = {i: n for n, i in enumerate(ids)}
-        self.lexical = LexicalIndex(docs)
+        if snap is not None:
+            self.ids, self.docs, self.metas = snap.ids, snap.docs, snap.metas
+            self.lexical = snap.lexical()
+        else:  # an index written elsewhere (a server) or by an older spmkb: read it back
+            self.ids, self.docs, self.metas = self.store.all_records()
+            self.lexical = LexicalIndex(self.docs)
+            if physical and signature.get("complete") is not False:
+                self._cache_snapshot(physical, signature)
+        self.gen = snap.gen if snap is not None else None
+        self.pos = {i: n for n, i in enumerate(self.ids)}
         self._masks: dict[tuple[str, str], np.ndarray] = {}
         self._plain: dict[int, str] = {}
         self._facets = {facet: sorted(self._values(key)) for facet, key in FACETS.items()}
         self._facets["competitors"] = _one_spelling(self._facets["competitors"])
         self._known = {key: self._values(key) for key in FILTER_KEYS.values()}
+        self._load_notes(physical, signature)
         self._checked = time.monotonic()
+
+    def _trusted(self, snap: Any, signature: dict[str, Any]) -> bool:
+        """Whether a stored snapshot describes the collection (a server may be written by
+        other machines: there it must carry the generation Chroma records, or be newer)."""
+        if not self.settings.chroma_url or signature.get("lexical") in (None, snap.gen):
+            return True
+        return snap.written >= float(signature.get("updated") or 0)
+
+    def _cache_snapshot(self, physical: str, signature: dict[str, Any]) -> None:
+        """Keep what was read from Chroma as a snapshot, so the next open is fast."""
+        from spmkb.search import lexstore
+
+        with contextlib.suppress(OSError):  # a read-only store: the next open reads Chroma
+            lexstore.write_snapshot(
+                self.settings, physical, signature, self.ids, self.docs, self.metas
+            )
+
+    def _load_notes(self, physical: str | None, signature: dict[str, Any]) -> None:
+        """Say how much of the library semantic search covers while embedding is incomplete."""
+        from spmkb.search import lexstore
+
+        self.notes: list[str] = []
+        state = lexstore.read_state(self.settings, physical) if physical else None
+        if state is not None and self.gen is not None and state.gen == self.gen:
+            self.semantic_share = state.embedded_share
+            if state.complete or (state.pending <= 0 and not state.running()):
+                self._incomplete_note(signature)
+                return
+            pct = int(100 * self.semantic_share)  # floor: 100 % only once complete
+            if state.running():
+                self.notes.append(
+                    f"semantic results for {pct} % of the library so far; "
+                    "`spmkb index` is embedding the rest"
+                )
+            else:
+                self.notes.append(
+                    "the index is incomplete: an `spmkb index` run did not finish; semantic "
+                    f"results for {pct} % of the library — run `spmkb index` to complete it"
+                )
+            return
+        self.semantic_share = 1.0 if signature.get("complete") is not False else None
+        self._incomplete_note(signature)
+
+    def _incomplete_note(self, signature: dict[str, Any]) -> None:
+        """The note for an index whose last run stopped after writing every vector."""
+        if signature.get("complete") is False:
+            self.notes.append(
+                "the index is incomplete: an `spmkb index` run did not finish; results may "
+                "miss sections — run `spmkb index` to complete it"
+            )
 
     def _values(self, key: str) -> set[str]:
         """Distinct values stored under metadata ``key``."""
@@ -180,20 +269,26 @@ class Searcher:
         return values
 
     def refresh(self, force: bool = False) -> None:
-        """Reload when the index changed since it was opened (checked every ~2 s)."""
+        """Reload when the index changed since it was opened (checked every ~2 s).
+
+        A new lexical snapshot reloads everything; a progress or vector change (an index run
+        embedding) only re-opens the vectors and updates the notes.
+        """
         now = time.monotonic()
         if not force and now - self._checked < REFRESH_SECONDS:
             return
         with self._lock:
             self._checked = now
-            self.store._collection = None  # re-read the pointer and the collection metadata
-            version = (self.store.physical if self.store.get() is not None else None,
-                       self.store.signature().get("updated"))  # fmt: skip
+            version = self._status()
             if force or version != self._version:
-                # Both halves reload together: the records (lexical side) and, through a new
-                # client, the vectors another process wrote (semantic side).
-                self.store.reopen()
-                self._load()
+                # Through a new client: the vectors another process wrote (semantic side).
+                if not isinstance(self.store.client, _NoChroma):
+                    self.store.reopen()
+                if force or version[0] != self._version[0] or version[2:3] != self._version[2:3]:
+                    self._load()
+                else:
+                    self._version = version
+                    self._load_notes(version[0], self.store.signature())
 
     @property
     def embedder(self) -> Embedder:
@@ -379,6 +474,11 @@ class Searcher:
         self.refresh()
         positions = self._positions(asset_id)
         vectors = self.store.embeddings([self.ids[p] for p in positions])
+        if not vectors:
+            raise SearchError(
+                f"'{asset_id}' is not embedded yet",
+                hint="`spmkb index` is embedding the library; try again when it has finished",
+            )
         mean = np.mean(np.asarray(list(vectors.values()), dtype=np.float32), axis=0)
         mean /= float(np.linalg.norm(mean)) or 1.0
         ids, dists = self.store.query(mean, max(50, 5 * (k + 1)))
@@ -404,11 +504,19 @@ class Searcher:
         return {k: list(v) for k, v in self._facets.items()}
 
     def count(self, **filters: str | None) -> int:
-        """Number of assets matching the filters (evaluated inside Chroma)."""
+        """Number of assets matching the filters (every indexed section, embedded or not)."""
         self.refresh()
-        where = where_clause(self._filters(**filters))
-        ids = self.store.ids_where(where) if where else self.ids
-        return len({self.metas[self.pos[i]]["path"] for i in ids if i in self.pos})
+        mask = self._mask(self._filters(**filters))
+        picked = range(len(self.metas)) if mask is None else np.flatnonzero(mask)
+        return len({self.metas[p]["path"] for p in picked})
+
+
+class _NoChroma:
+    """Stands in for a Chroma client while a first index has not created Chroma yet."""
+
+    def list_collections(self) -> list[Any]:
+        """No collections yet."""
+        return []
 
 
 _SEARCHERS: dict[tuple[str, str], Searcher] = {}

@@ -244,6 +244,11 @@ def where_clause(filters: dict[str, Any]) -> dict[str, Any] | None:
     return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
+def new_physical_name(collection: str) -> str:
+    """A fresh physical collection name, ``<collection>-g<id>``."""
+    return f"{collection}-g{uuid.uuid4().hex[:10]}"
+
+
 class Store:
     """One logical collection of sections (served by a physical one), with its signature."""
 
@@ -306,9 +311,9 @@ class Store:
         self._collection = None
         self.physical = None
 
-    def _new_physical(self, signature: dict[str, Any]) -> str:
+    def _new_physical(self, signature: dict[str, Any], name: str | None = None) -> str:
         """Create an empty physical collection (cosine space) marked as being built."""
-        name = f"{self.name}-g{uuid.uuid4().hex[:10]}"
+        name = name or new_physical_name(self.name)
         building = {"building_pid": os.getpid(), "building_host": socket.gethostname(),
                     "building_since": time.time()}  # fmt: skip
         try:
@@ -334,9 +339,9 @@ class Store:
         except Exception as exc:
             raise self._wrap("switch to the new index", exc) from exc
 
-    def create(self, signature: dict[str, Any]) -> Any:
+    def create(self, signature: dict[str, Any], name: str | None = None) -> Any:
         """Create the serving collection when there is none (first index of a workspace)."""
-        physical = self._new_physical(signature)
+        physical = self._new_physical(signature, name)
         self._switch(physical)
         self._collection = None
         return self.get()
@@ -433,8 +438,10 @@ class Store:
             raise self._wrap("read the index", exc) from exc
         return out
 
-    def all_records(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
-        """Return ids, documents and metadatas of every stored section."""
+    def all_records(
+        self, only: list[str] | None = None
+    ) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+        """Return ids, documents and metadatas of every stored section (or of ``only``)."""
         col = self.get()
         ids: list[str] = []
         docs: list[str] = []
@@ -442,10 +449,12 @@ class Store:
         if col is None:
             return ids, docs, metas
         try:
-            total = col.count()
+            total = col.count() if only is None else len(only)
             step = 5000
             for offset in range(0, total, step):
-                got = col.get(include=["documents", "metadatas"], limit=step, offset=offset)
+                part = {"ids": only[offset : offset + step]} if only is not None else {}
+                window = {} if only is not None else {"limit": step, "offset": offset}
+                got = col.get(include=["documents", "metadatas"], **part, **window)
                 ids += got["ids"]
                 docs += got["documents"]
                 metas += got["metadatas"]

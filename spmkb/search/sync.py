@@ -13,6 +13,12 @@ so the collection itself is the embedding cache:
   index is lost because a file broke. Fix the file and index again to update it, or delete it
   to remove it.
 
+The lexical side goes first: before Chroma is even opened, every section's text, metadata
+and BM25 arrays are stored as a snapshot (:mod:`spmkb.search.lexstore`), so all sections are
+lexically searchable within seconds; then new and changed sections are embedded in rounds, and
+a progress file says how many are left (searches say "semantic results for N % … so far").
+A killed run leaves the snapshot and the vectors written so far; the next run embeds the rest.
+
 The collection metadata records the model name, the embedding dimension and the chunking
 signature; any mismatch (or ``rebuild=True``) builds a new collection that replaces the old one
 only once it is complete (a kill leaves the old index serving: see :mod:`spmkb.search.store`).
@@ -22,9 +28,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +41,7 @@ import numpy as np
 
 from spmkb.config import Settings
 from spmkb.errors import StoreError
+from spmkb.search import lexstore
 from spmkb.search.embed import Embedder, embedder_for, resolve_model, variant_suffix
 from spmkb.search.store import Store, set_aside
 
@@ -61,6 +70,7 @@ class IndexSummary:
     warnings: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)  # every lint problem
     strict_failed: bool = False
+    lexical_seconds: float | None = None  # until every section was lexically searchable
 
     @property
     def ok(self) -> bool:
@@ -71,6 +81,8 @@ class IndexSummary:
         """Return the summary as a JSON-ready dict."""
         d = asdict(self)
         d["seconds"] = round(self.seconds, 3)
+        if self.lexical_seconds is not None:
+            d["lexical_seconds"] = round(self.lexical_seconds, 3)
         d["ok"] = self.ok
         return d
 
@@ -179,6 +191,8 @@ def index_library(
 ) -> IndexSummary:
     """Bring the index up to date with ``settings.playbooks``; see the module docstring.
 
+    The lexical side (:mod:`spmkb.search.lexstore`) is written first, before Chroma is even
+    opened, so every section is lexically searchable while the new ones are embedded.
     With ``strict=True`` the summary's ``strict_failed`` is set when a file was skipped
     (the CLI then exits 1); the valid files are indexed either way.
     """
@@ -192,6 +206,20 @@ def index_library(
     summary.problems = [p.to_dict() for p in lint_loaded(library, settings)]
     summary.errors = sum(1 for p in summary.problems if p["severity"] == "error")
     summary.warnings = sum(1 for p in summary.problems if p["severity"] == "warning")
+    records: list[Record] = []
+    for asset in library.assets:
+        records += section_records(asset, settings)
+    summary.sections = len(records)
+    skipped_paths = set(library.skipped)
+
+    # 1. The lexical side, before Chroma opens (a rebuild leaves the old index serving).
+    plan = None if rebuild else lexical_first(settings, records, skipped_paths)
+    _test_pause("lexical-written")
+    if plan is not None:
+        summary.lexical_seconds = time.perf_counter() - started
+        if progress and plan.wrote:
+            print(f"Lexical search ready for {plan.total} sections after "
+                  f"{summary.lexical_seconds:.1f} s.", file=sys.stderr, flush=True)  # fmt: skip
 
     try:
         serving = Store(settings)
@@ -214,20 +242,22 @@ def index_library(
             store = serving.begin_rebuild(sig)
     if store.get() is None:
         embedder = embedder or embedder_for(settings)
-        store.create({**expected_signature(settings, embedder.dim), "updated": time.time()})
-
-    records: list[Record] = []
-    for asset in library.assets:
-        records += section_records(asset, settings)
-    summary.sections = len(records)
+        sig = {**expected_signature(settings, embedder.dim), "updated": time.time()}
+        store.create(sig, name=plan.physical if plan else None)
 
     existing = store.all_metadata()
-    skipped_paths = set(library.skipped)
     new_ids = {r.id for r in records}
     stale = [
         i for i, m in existing.items() if i not in new_ids and m.get("path") not in skipped_paths
     ]
-    summary.kept = sum(1 for m in existing.values() if m.get("path") in skipped_paths)
+    kept = [i for i, m in existing.items() if m.get("path") in skipped_paths]
+    summary.kept = len(kept)
+
+    # 2. The snapshot must describe the collection written here, kept sections included.
+    if plan is None or plan.physical != store.physical or not set(kept) <= plan.ids:
+        plan = _write_lexical(settings, store, records, kept)
+        if store is serving:
+            summary.lexical_seconds = time.perf_counter() - started
 
     changed: list[Record] = []
     for rec in records:
@@ -241,9 +271,12 @@ def index_library(
     fresh = [r for r in changed if by_hash.get(r.hash) not in cached]
     reuse = [r for r in changed if by_hash.get(r.hash) in cached]
 
+    physical = str(store.physical)
+    state = lexstore.IndexState(plan.gen, plan.total, len(changed), complete=not changed)
+    lexstore.write_state(settings, physical, state)
     writes = bool(reuse or fresh or stale)
     if writes:  # a kill from here on leaves an index that says it is incomplete
-        store.set_metadata({**store.signature(), "complete": False})
+        store.set_metadata({**store.signature(), "complete": False, "lexical": plan.gen})
     if reuse:
         store.upsert(
             [r.id for r in reuse],
@@ -251,35 +284,122 @@ def index_library(
             [r.document for r in reuse],
             [r.metadata for r in reuse],
         )
+        state.pending -= len(reuse)
+        lexstore.write_state(settings, physical, state)
     if fresh:
         embedder = embedder or embedder_for(settings)
+
+        def written(rows: int) -> None:
+            state.pending -= rows
+            lexstore.write_state(settings, physical, state)
+
         summary.embedded = _embed_and_write(
-            store, embedder, fresh, settings.embed_batch_size, progress
+            store, embedder, fresh, settings.embed_batch_size, progress, written
         )
     summary.reused = summary.sections - summary.embedded
     if stale:
         store.delete(stale)
         summary.removed = len(stale)
     if writes or summary.rebuilt or store.signature().get("complete") is False:
-        store.set_metadata({**store.signature(), "updated": time.time(), "complete": True})
+        store.set_metadata(
+            {**store.signature(), "updated": time.time(), "complete": True, "lexical": plan.gen}
+        )
+    state.pending, state.complete = 0, True
+    lexstore.write_state(settings, physical, state)
     if store is not serving:
         serving.finish_rebuild(store)
+    lexstore.write_hint(settings, physical)
+    lexstore.remove_others(settings, set(serving._names()))  # files of dropped collections
     summary.strict_failed = strict and bool(summary.skipped or summary.errors)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
+@dataclass
+class LexicalPlan:
+    """The lexical snapshot an index run serves from: its collection, generation and size."""
+
+    physical: str
+    gen: str
+    ids: set[str]
+    total: int
+    wrote: bool
+
+
+def lexical_first(
+    settings: Settings, records: list[Record], skipped_paths: set[str]
+) -> LexicalPlan | None:
+    """Write the snapshot of the collection that serves (or will) before Chroma is opened.
+
+    Uses the hint file for the serving collection (a first index picks the name it will
+    create). Returns ``None`` when the stored snapshot was built for another model or
+    chunking: the run rebuilds, and the old index serves until the new one is complete.
+    """
+    from spmkb.search.store import new_physical_name
+
+    physical = lexstore.read_hint(settings)
+    header = lexstore.read_header(settings, physical) if physical else None
+    sig = expected_signature(settings)
+    if header is not None and signature_mismatch(header.get("signature") or {}, sig):
+        return None
+    physical = physical or new_physical_name(settings.collection)
+    ids = [r.id for r in records]
+    docs = [r.document for r in records]
+    metas = [r.metadata for r in records]
+    old = lexstore.read_snapshot(settings, physical) if header and skipped_paths else None
+    if old is not None:  # keep the sections of files that broke
+        for i, doc, meta in zip(old.ids, old.docs, old.metas, strict=True):
+            if meta.get("path") in skipped_paths:
+                ids.append(i)
+                docs.append(doc)
+                metas.append(meta)
+    fingerprints = [lexstore.fingerprint(i, m) for i, m in zip(ids, metas, strict=True)]
+    gen = lexstore.generation(fingerprints)
+    if header is not None and header.get("gen") == gen:
+        return LexicalPlan(physical, gen, set(ids), len(ids), wrote=False)
+    before = set(header.get("fingerprints") or []) if header else set()
+    prior = lexstore.read_state(settings, physical) if header else None
+    pending = sum(1 for f in fingerprints if f not in before)
+    if prior is not None and not prior.complete:
+        pending += prior.pending
+    pending = min(pending, len(ids)) if header else len(ids)
+    state = lexstore.IndexState(gen, len(ids), pending, complete=pending == 0)
+    lexstore.write_state(settings, physical, state)
+    snap = lexstore.write_snapshot(settings, physical, {**sig, "updated": time.time()},
+                                   ids, docs, metas)  # fmt: skip
+    lexstore.write_hint(settings, physical)
+    return LexicalPlan(physical, snap.gen, set(ids), len(ids), wrote=True)
+
+
+def _write_lexical(
+    settings: Settings, store: Store, records: list[Record], kept: list[str]
+) -> LexicalPlan:
+    """Write the snapshot of ``store``'s collection from ``records`` and kept stored sections."""
+    ids = [r.id for r in records]
+    docs = [r.document for r in records]
+    metas = [r.metadata for r in records]
+    if kept:
+        k_ids, k_docs, k_metas = store.all_records(only=kept)
+        ids, docs, metas = ids + k_ids, docs + k_docs, metas + k_metas
+    sig = {**expected_signature(settings), "updated": time.time()}
+    snap = lexstore.write_snapshot(settings, str(store.physical), sig, ids, docs, metas)
+    return LexicalPlan(snap.physical, snap.gen, set(ids), len(ids), wrote=True)
+
+
 def _test_pause(step: str) -> None:
     """Test hook: with ``SPMKB_TEST_PAUSE_AT=<step>``, say so on stderr and wait to be killed."""
-    import os
-
     if os.environ.get("SPMKB_TEST_PAUSE_AT") == step:
         print(f"PAUSED AT {step}", file=sys.stderr, flush=True)
         time.sleep(600)
 
 
 def _embed_and_write(
-    store: Store, embedder: Embedder, records: list[Record], batch_size: int, progress: bool
+    store: Store,
+    embedder: Embedder,
+    records: list[Record],
+    batch_size: int,
+    progress: bool,
+    written: Callable[[int], None] | None = None,
 ) -> int:
     """Embed each distinct text once, longest first, writing each round as it completes.
 
@@ -291,16 +411,17 @@ def _embed_and_write(
     for rec in records:
         groups.setdefault(rec.hash, []).append(rec)
     ordered = sorted(groups.values(), key=lambda g: -len(g[0].document))
+    chunk_size = int(os.environ.get("SPMKB_TEST_EMBED_CHUNK") or EMBED_CHUNK)  # tests: rounds
     with tqdm(
         total=len(ordered),
         desc="Embedding",
         unit="section",
         file=sys.stderr,
-        disable=not progress,
+        disable=not (progress and sys.stderr.isatty()),
         leave=False,
     ) as bar:
-        for start in range(0, len(ordered), EMBED_CHUNK):
-            chunk = ordered[start : start + EMBED_CHUNK]
+        for start in range(0, len(ordered), chunk_size):
+            chunk = ordered[start : start + chunk_size]
             vectors = embedder.encode(
                 [g[0].document for g in chunk], batch_size=batch_size, on_batch=bar.update
             )
@@ -312,5 +433,7 @@ def _embed_and_write(
                 [r.document for r, _ in rows],
                 [r.metadata for r, _ in rows],
             )
+            if written is not None:
+                written(len(rows))
             _test_pause("embed-written")
     return len(ordered)

@@ -128,9 +128,10 @@ def render_summary(result: SearchResult, *, heading: str | None = None) -> str:
     filters = _filters_text(result.filters or {})
     where = f" · filters: {html.escape(filters)}" if filters else ""
     what = html.escape(heading) if heading else f"for “{html.escape(result.query)}”"
+    notes = "".join(f"<br><small>Note: {html.escape(x)}</small>" for x in result.notes)
     return sanitize_html(
         f'<div class="spmkb-summary" style="color:#444"><b>{n} {noun}</b> {what} '
-        f"in {result.took_ms:.0f} ms{where}</div>"
+        f"in {result.took_ms:.0f} ms{where}{notes}</div>"
     )
 
 
