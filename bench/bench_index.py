@@ -2,7 +2,10 @@
 
 Measures, in one process:
 1. bare ``SentenceTransformer.encode`` of exactly the section texts the index embeds;
-2. a full index (rebuild) of the same folder -> throughput ratio index / bare (target >= 0.85);
+2. a full index of the same folder into an empty store -> throughput ratio index / bare
+   (target >= 0.85), and when every section was lexically searchable (the snapshot written
+   before Chroma opens) as a share of the full index time (target <= 12 %); the CLI's start-up
+   (``python -m spmkb --help``, timed in a child process) is added for "from the command";
 3. re-index with nothing changed (target <= 3 % of the full time);
 4. re-index after one file changed (target <= 5 %);
 5. peak RSS of the process (target <= 2 GB).
@@ -21,6 +24,7 @@ import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,9 +85,13 @@ def main() -> int:
         )
         bare_s, bare_cpu = time.perf_counter() - t, time.process_time() - c
 
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "spmkb", "--help"], capture_output=True, check=True)
+        cli_start_s = time.perf_counter() - t
         c = time.process_time()
-        full = index_library(settings, rebuild=True, embedder=embedder)
+        full = index_library(settings, embedder=embedder)  # empty store: lexical side first
         full_cpu = time.process_time() - c
+        lexical_s = full.lexical_seconds or float("nan")
         c = time.process_time()
         again = index_library(settings, embedder=embedder)
         again_cpu = time.process_time() - c
@@ -108,6 +116,11 @@ def main() -> int:
             "full_index_s": round(full.seconds, 2),
             "index_sections_per_s": round(full.embedded / full.seconds, 2),
             "throughput_ratio": round((full.embedded / full.seconds) / (len(texts) / bare_s), 3),
+            "lexical_searchable_s": round(lexical_s, 2),
+            "lexical_pct_of_full": round(100 * lexical_s / full.seconds, 2),
+            "cli_start_s": round(cli_start_s, 2),
+            "lexical_from_command_s": round(cli_start_s + lexical_s, 2),
+            "lexical_from_command_pct": round(100 * (cli_start_s + lexical_s) / full.seconds, 2),
             "bare_encode_cpu_s": round(bare_cpu, 2),
             "full_index_cpu_s": round(full_cpu, 2),
             "cpu_throughput_ratio": round(bare_cpu / full_cpu * full.embedded / len(texts), 3),
@@ -132,7 +145,8 @@ def main() -> int:
         for key, value in figures.items():
             print(f"{key:24} {value}")
         print(
-            "targets: throughput_ratio >= 0.85, noop <= 3 %, one file <= 5 %, peak RSS <= 2048 MB"
+            "targets: throughput_ratio >= 0.85, lexical <= 12 % of full (<= 10 s), noop <= 3 %, "
+            "one file <= 5 %, peak RSS <= 2048 MB"
         )
     return 0
 
