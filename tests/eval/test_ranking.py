@@ -1,0 +1,63 @@
+"""Ranking switches (spmkb.search.ranking): what is embedded, lexical fields, combination."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from spmkb.content.model import Section
+from spmkb.search.ranking import (
+    RankingOptions,
+    asset_text,
+    combine,
+    embed_text,
+    lexical_documents,
+)
+
+SECTION = Section("pricing/guide", 1, ("Pricing guide", "Discounts"), "Up to 10% without approval.")
+ASSET = SimpleNamespace(title="Pricing guide", summary="How we price and discount.")
+
+
+def test_embed_text_modes() -> None:
+    assert embed_text(SECTION, ASSET) == "Pricing guide > Discounts\n\nUp to 10% without approval."
+    assert embed_text(SECTION, ASSET, "body") == "Up to 10% without approval."
+    assert embed_text(SECTION, ASSET, "summary") == (
+        "Pricing guide > Discounts\nHow we price and discount.\n\nUp to 10% without approval."
+    )
+    no_summary = SimpleNamespace(title="Pricing guide", summary=None)
+    assert embed_text(SECTION, no_summary, "summary") == embed_text(SECTION, no_summary)
+
+
+def test_asset_text_falls_back_to_headings() -> None:
+    assert asset_text("T", "S", ["a", "b"]) == "T\n\nS"
+    assert asset_text("T", None, ["a", "", "b", "a"]) == "T\n\na; b"
+
+
+def test_lexical_documents_repeat_fields() -> None:
+    docs = ["Guide > Discounts\n\nbody"]
+    metas = [{"title": "Guide", "heading": "Guide > Discounts"}]
+    assert lexical_documents(docs, metas, RankingOptions()) is docs  # default: unchanged
+    weighted = lexical_documents(docs, metas, RankingOptions(title_weight=3, heading_weight=2))
+    assert weighted == ["Guide Guide Guide Discounts\nGuide > Discounts\n\nbody"]
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (RankingOptions(), 0.5),
+        # decay 0.5 over 0.5, 0.25, 0.125: 0.5 + 0.125 + 0.03125 = 0.65625
+        (RankingOptions(combine="decay", decay=0.5), 0.65625),
+    ],
+    ids=["max", "decay"],
+)
+def test_combine(options: RankingOptions, expected: float) -> None:
+    assert combine([0.25, 0.5, 0.125], options) == pytest.approx(expected)
+    assert combine([], options) == 0.0
+
+
+def test_options_from_settings_tables() -> None:
+    settings = SimpleNamespace(tables={"ranking": {"title_weight": "3", "prf_docs": 5, "x": 1}})
+    options = RankingOptions.from_settings(settings)
+    assert (options.title_weight, options.prf_docs) == (3, 5)
+    assert RankingOptions.from_settings(SimpleNamespace(tables={})) == RankingOptions()
