@@ -46,10 +46,19 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "embed-summary": {"embed": "summary"},
     "asset-vector": {"asset_weight": 1.0},
     "asset-vector-0.5": {"asset_weight": 0.5},
+    "asset-summary": {"asset_weight": 1.0, "asset_headings": 0},
     "fields-2-1": {"title_weight": 2},
     "fields-3-2": {"title_weight": 3, "heading_weight": 2},
     "combine-decay-0.3": {"combine": "decay", "decay": 0.3},
     "combine-decay-0.5": {"combine": "decay", "decay": 0.5},
+    "combine-decay-0.7": {"combine": "decay", "decay": 0.7},
+    "combine-sum-5": {"combine": "decay", "decay": 1.0},
+    "decay-0.5+asset-summary": {
+        "combine": "decay",
+        "decay": 0.5,
+        "asset_weight": 1.0,
+        "asset_headings": 0,
+    },
     "prf-3x10": {"prf_docs": 3, "prf_terms": 10, "prf_weight": 0.5},
     "prf-5x20": {"prf_docs": 5, "prf_terms": 20, "prf_weight": 0.3},
 }
@@ -162,9 +171,12 @@ def asset_vectors(settings: Any, searcher: Any, embedder: Any) -> dict[str, np.n
         path = str(meta["path"])
         titles[path] = str(meta.get("title") or "")
         headings.setdefault(path, []).append(str(meta.get("heading") or ""))
-    paths = sorted(titles)
-    texts = [asset_text(titles[p], summaries.get(p), headings[p]) for p in paths]
-    return dict(zip(paths, embedder.encode(texts), strict=True))
+    fallback = bool(searcher.ranking.asset_headings)
+    texts = {p: asset_text(titles[p], summaries.get(p), headings[p], fallback) for p in titles}
+    paths = sorted(p for p, text in texts.items() if text)
+    if not paths:
+        return {}
+    return dict(zip(paths, embedder.encode([texts[p] for p in paths]), strict=True))
 
 
 def measure(settings: Any, queries: list[Any], embedder: Any, k: int, mode: str = "hybrid") -> Any:

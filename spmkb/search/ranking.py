@@ -40,6 +40,7 @@ class RankingOptions:
     prf_terms: int = 10  # expansion terms taken from them
     prf_weight: float = 0.5  # weight of the expansion terms' BM25 against the query's
     asset_weight: float = 0.0  # RRF weight of the asset-level vector ranking (0 = off)
+    asset_headings: int = 1  # 1: an asset without a summary gets title + headings; 0: none
 
     @classmethod
     def from_settings(cls, settings: Any) -> RankingOptions:
@@ -69,9 +70,14 @@ def embed_text(section: Any, asset: Any, embed: str = "context") -> str:
     return text
 
 
-def asset_text(title: str, summary: str | None, headings: list[str]) -> str:
-    """The asset-level text: title and summary (the headings when there is no summary)."""
-    rest = (summary or "").strip() or "; ".join(h for h in dict.fromkeys(headings) if h)
+def asset_text(
+    title: str, summary: str | None, headings: list[str], fallback: bool = True
+) -> str | None:
+    """The asset-level text: title and summary (else the headings, or None without fallback)."""
+    rest = (summary or "").strip()
+    if not rest and not fallback:
+        return None
+    rest = rest or "; ".join(h for h in dict.fromkeys(headings) if h)
     return f"{title}\n\n{rest}".strip()
 
 

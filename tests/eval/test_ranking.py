@@ -32,6 +32,7 @@ def test_embed_text_modes() -> None:
 def test_asset_text_falls_back_to_headings() -> None:
     assert asset_text("T", "S", ["a", "b"]) == "T\n\nS"
     assert asset_text("T", None, ["a", "", "b", "a"]) == "T\n\na; b"
+    assert asset_text("T", "", ["a"], fallback=False) is None  # summary-only asset vectors
 
 
 def test_lexical_documents_repeat_fields() -> None:
