@@ -39,28 +39,52 @@ MODES = ("hybrid", "semantic", "lexical")
 SETS = ("sample", "sourcegraph", "cranfield")
 KINDS = ("keyword", "mixed", "paraphrase")
 
-#: name -> [ranking] switches (spmkb.search.ranking.RankingOptions); baseline = the defaults.
+#: The ranking before issue 15 (max over sections, title + heading path embedded).
+BEFORE: dict[str, Any] = {"embed": "context", "combine": "max", "decay": 0.0}
+#: name -> [ranking] switches (spmkb.search.ranking.RankingOptions), each a change to BEFORE;
+#: "default" is what RankingOptions() does now (the kept changes).
 VARIANTS: dict[str, dict[str, Any]] = {
-    "baseline": {},
-    "embed-body": {"embed": "body"},
-    "embed-summary": {"embed": "summary"},
-    "asset-vector": {"asset_weight": 1.0},
-    "asset-vector-0.5": {"asset_weight": 0.5},
-    "asset-summary": {"asset_weight": 1.0, "asset_headings": 0},
-    "fields-2-1": {"title_weight": 2},
-    "fields-3-2": {"title_weight": 3, "heading_weight": 2},
-    "combine-decay-0.3": {"combine": "decay", "decay": 0.3},
-    "combine-decay-0.5": {"combine": "decay", "decay": 0.5},
-    "combine-decay-0.7": {"combine": "decay", "decay": 0.7},
-    "combine-sum-5": {"combine": "decay", "decay": 1.0},
+    "baseline": BEFORE,
+    "default": {},
+    "embed-body": {**BEFORE, "embed": "body"},
+    "embed-summary": {**BEFORE, "embed": "summary"},
+    "asset-vector": {**BEFORE, "asset_weight": 1.0},
+    "asset-vector-0.5": {**BEFORE, "asset_weight": 0.5},
+    "asset-summary": {**BEFORE, "asset_weight": 1.0, "asset_headings": 0},
+    "fields-2-1": {**BEFORE, "title_weight": 2},
+    "fields-3-2": {**BEFORE, "title_weight": 3, "heading_weight": 2},
+    "combine-decay-0.3": {**BEFORE, "combine": "decay", "decay": 0.3},
+    "combine-decay-0.5": {**BEFORE, "combine": "decay", "decay": 0.5},
+    "combine-decay-0.7": {**BEFORE, "combine": "decay", "decay": 0.7},
+    "combine-distinct-0.5": {**BEFORE, "combine": "decay", "decay": 0.5, "distinct": 1},
+    "combine-distinct-0.5+embed-summary": {
+        **BEFORE,
+        "combine": "decay",
+        "decay": 0.5,
+        "distinct": 1,
+        "embed": "summary",
+    },
+    "combine-decay-0.5-top2": {**BEFORE, "combine": "decay", "decay": 0.5, "top": 2},
+    "combine-decay-0.5-top3": {**BEFORE, "combine": "decay", "decay": 0.5, "top": 3},
+    "combine-sum-5": {**BEFORE, "combine": "decay", "decay": 1.0},
     "decay-0.5+asset-summary": {
+        **BEFORE,
         "combine": "decay",
         "decay": 0.5,
         "asset_weight": 1.0,
         "asset_headings": 0,
     },
-    "prf-3x10": {"prf_docs": 3, "prf_terms": 10, "prf_weight": 0.5},
-    "prf-5x20": {"prf_docs": 5, "prf_terms": 20, "prf_weight": 0.3},
+    "decay-0.5+embed-summary": {**BEFORE, "combine": "decay", "decay": 0.5, "embed": "summary"},
+    "decay-0.5+embed-summary+asset-summary": {
+        **BEFORE,
+        "combine": "decay",
+        "decay": 0.5,
+        "embed": "summary",
+        "asset_weight": 1.0,
+        "asset_headings": 0,
+    },
+    "prf-3x10": {**BEFORE, "prf_docs": 3, "prf_terms": 10, "prf_weight": 0.5},
+    "prf-5x20": {**BEFORE, "prf_docs": 5, "prf_terms": 20, "prf_weight": 0.3},
 }
 
 
@@ -93,7 +117,7 @@ class CachedEmbedder:
     def save(self) -> None:
         """Write the cache next to the indexes."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp.npz")
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")  # one per process
         np.savez(tmp, **self.cache)
         tmp.replace(self.path)
 
@@ -122,6 +146,15 @@ class CachedEmbedder:
         return getattr(self._embedder, name)
 
 
+def embed_mode(ranking: dict[str, Any]) -> str:
+    """What the variant embeds (its index folder under --store)."""
+    from types import SimpleNamespace
+
+    from spmkb.search.ranking import RankingOptions
+
+    return RankingOptions.from_settings(SimpleNamespace(tables={"ranking": ranking})).embed
+
+
 def with_tables(settings: Any, **tables: dict[str, Any]) -> Any:
     """``settings`` with the given tables replaced."""
     return dataclasses.replace(settings, tables={**settings.tables, **tables})
@@ -141,6 +174,11 @@ def prepare(name: str, store: Path, ranking: dict[str, Any], embedder: Any) -> A
             return None
         from spmkb.search.beir import prepare_beir
 
+        if hasattr(embedder, "seed"):  # vectors of the baseline index (same texts = no embedding)
+            work = store.parent / "context" / f"beir-{folder.name}"
+            embedder.seed(
+                dataclasses.replace(base, store=work / "store", collection=f"beir-{folder.name}")
+            )
         prepared = prepare_beir(folder, base, progress=True, embedder=embedder)
         return prepared.settings, prepared.queries
     source = REPO / "eval" / ("queries.yml" if name == "sample" else f"{name}.yml")
@@ -154,9 +192,16 @@ def prepare(name: str, store: Path, ranking: dict[str, Any], embedder: Any) -> A
     )
     if hasattr(embedder, "seed"):
         embedder.seed(settings)
+        if store.name != "context":  # and of the baseline index of the same set
+            embedder.seed(dataclasses.replace(settings, store=_swap(settings.store, store)))
     summary = index_library(settings, progress=True, embedder=embedder)
     print(f"{name}: {summary.assets} assets, {summary.sections} sections", file=sys.stderr)
     return settings, load_queries(source)
+
+
+def _swap(path: Path, store: Path) -> Path:
+    """``path`` under ``store`` moved to the same place under the baseline (context) store."""
+    return store.parent / "context" / Path(path).relative_to(store)
 
 
 def asset_vectors(settings: Any, searcher: Any, embedder: Any) -> dict[str, np.ndarray]:
@@ -244,7 +289,7 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|---|")
         for variant in ["baseline"] if args.modes or args.sweep else variants:
             ranking = VARIANTS[variant]
-            folder = store / ranking.get("embed", "context")
+            folder = store / embed_mode(ranking)
             ready = prepare(name, folder, ranking, embedder)
             embedder.save()
             if ready is None:

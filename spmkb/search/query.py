@@ -324,7 +324,8 @@ class Searcher:
                     share = w * self.lexical.coverage(terms, p)
                     scores[p] = scores.get(p, 0.0) + share / (self.weights.rrf_k + rank + 1)
         scores = rescore(self, text, mode, filters, n, scores)
-        hits = self._group(scores, text, k, bonus=asset_bonus(self, text, mode, n))
+        bonus = asset_bonus(self, text, mode, n) if mode == "hybrid" else None  # as measured
+        hits = self._group(scores, text, k, bonus=bonus)
         shown = {arg: filters[key] for arg, key in FILTER_KEYS.items() if key in filters}
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, shown, hits, took, mode, notes=list(self.notes))
@@ -341,17 +342,28 @@ class Searcher:
         exclude: str | None = None,
         bonus: dict[str, float] | None = None,
     ) -> list[Hit]:
-        """Group section scores by asset; the best section represents the asset."""
+        """Group section scores by asset; the best section represents the asset.
+
+        With ``bonus`` (a search) the asset's score combines its sections' scores
+        (:func:`~spmkb.search.ranking.combine`) plus its bonus; without it, the best section's.
+        """
         best: dict[str, int] = {}
         matched: dict[str, list[float]] = {}
+        heads: dict[str, list[str]] = {}
         for p, s in scores.items():
             path = self.metas[p]["path"]
             if path == exclude:
                 continue
             matched.setdefault(path, []).append(s)
+            heads.setdefault(path, []).append(str(self.metas[p].get("heading") or ""))
             if path not in best or s > scores[best[path]]:
                 best[path] = p
-        total = {a: combine(matched[a], self.ranking) + (bonus or {}).get(a, 0.0) for a in best}
+        total = {
+            a: combine(matched[a], self.ranking, heads[a]) + bonus.get(a, 0.0)
+            if bonus is not None
+            else scores[best[a]]
+            for a in best
+        }
         order = sorted(best, key=lambda a: (-total[a], a))[:k]
         return [self._hit(best[a], total[a], query, len(matched[a])) for a in order]
 

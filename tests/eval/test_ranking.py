@@ -46,11 +46,14 @@ def test_lexical_documents_repeat_fields() -> None:
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        (RankingOptions(), 0.5),
+        (RankingOptions(combine="max"), 0.5),
         # decay 0.5 over 0.5, 0.25, 0.125: 0.5 + 0.125 + 0.03125 = 0.65625
         (RankingOptions(combine="decay", decay=0.5), 0.65625),
+        (RankingOptions(), 0.65625),  # the kept default
+        # decay 0.3: 0.5 + 0.075 + 0.01125 = 0.58625
+        (RankingOptions(combine="decay", decay=0.3), 0.58625),
     ],
-    ids=["max", "decay"],
+    ids=["max", "decay", "default", "decay-0.3"],
 )
 def test_combine(options: RankingOptions, expected: float) -> None:
     assert combine([0.25, 0.5, 0.125], options) == pytest.approx(expected)
