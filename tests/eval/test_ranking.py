@@ -49,7 +49,7 @@ def test_lexical_documents_repeat_fields() -> None:
         (RankingOptions(combine="max"), 0.5),
         # decay 0.5 over 0.5, 0.25, 0.125: 0.5 + 0.125 + 0.03125 = 0.65625
         (RankingOptions(combine="decay", decay=0.5), 0.65625),
-        (RankingOptions(), 0.65625),  # the kept default
+        (RankingOptions(), 0.5),  # the default: max (the decayed sum lost on Cranfield)
         # decay 0.3: 0.5 + 0.075 + 0.01125 = 0.58625
         (RankingOptions(combine="decay", decay=0.3), 0.58625),
     ],
@@ -65,3 +65,61 @@ def test_options_from_settings_tables() -> None:
     options = RankingOptions.from_settings(settings)
     assert (options.title_weight, options.prf_docs) == (3, 5)
     assert RankingOptions.from_settings(SimpleNamespace(tables={})) == RankingOptions()
+
+
+WITH_SUMMARY = """---
+title: Discount approval policy
+type: pricing-guide
+summary: Who signs off on which discount, and how fast.
+---
+# Discount approval policy
+
+## Approval levels
+
+Up to ten percent the rep decides alone; above that the regional director approves it.
+
+## Turnaround
+
+Deal desk answers within one business day when the request names the competitor and term.
+"""
+WITHOUT_SUMMARY = """---
+title: Cold call opener
+type: call-script
+---
+# Cold call opener
+
+## Opening line
+
+Say who you are, why you are calling them in particular, and ask for thirty seconds.
+"""
+
+
+@pytest.mark.slow
+def test_embedding_the_summary_reembeds_only_sections_that_changed(embedder, tmp_path) -> None:
+    """An index built before the summary was embedded: the next run re-embeds the two sections
+    of the asset with a summary (their text, hence their hash, changed) and reuses the other."""
+    import dataclasses
+
+    from spmkb.config import load_settings
+    from spmkb.search import index_library
+    from spmkb.search.store import Store
+
+    library = tmp_path / "playbooks"
+    (library / "pricing").mkdir(parents=True)
+    (library / "calls").mkdir()
+    (library / "pricing" / "discounts.md").write_text(WITH_SUMMARY)
+    (library / "calls" / "opener.md").write_text(WITHOUT_SUMMARY)
+    settings = load_settings(
+        {"playbooks": str(library), "store": str(tmp_path / ".spmkb"), "section_min_words": 5},
+        cwd=tmp_path,
+        environ={},
+    )
+    before = dataclasses.replace(settings, tables={"ranking": {"embed": "context"}})
+    first = index_library(before, embedder=embedder)
+    assert (first.sections, first.embedded) == (3, 3)
+    now = index_library(settings, embedder=embedder)
+    assert (now.sections, now.embedded, now.reused) == (3, 2, 1)
+    docs = dict(zip(*Store(settings).all_records()[:2], strict=True))
+    summary = "Who signs off on which discount, and how fast."
+    assert sum(summary in doc for doc in docs.values()) == 2
+    assert docs["calls/opener.md#0"].startswith("Cold call opener > Opening line\n\n")
