@@ -23,7 +23,7 @@ NO_DEAL = "— no deal —"
 #: What the picker says when the workspace has no deal data (no command-line wording).
 NO_DEAL_DATA = (
     "No deal data in this workspace yet. Deals appear here once your CRM export (Salesforce, "
-    "HubSpot or a spreadsheet) has been imported into the workspace, or the sample data made."
+    "HubSpot or a spreadsheet) or the sample data has been imported into the workspace."
 )
 
 
