@@ -313,18 +313,24 @@ def report_asset_outcomes(
 ) -> None:  # fmt: skip
     """Per stage: win rate of deals with vs without each asset opened (association, not cause).
 
+    Opens come from asset_opens.csv in the deal folder and from the opens the notebooks' panels
+    logged for a picked deal; the same open counts once and each row names its source.
+
     Example: spmkb report asset-outcomes --data deals
     """
-    from spmkb.coaching.outcomes import NOTE, asset_outcomes, load_asset_opens
+    from spmkb.coaching.outcomes import NOTE, asset_outcomes, gather_asset_opens
 
     settings, d, opts = _ctx(store, data)
     folder = data or settings.deals or settings.deals_store
-    table = asset_outcomes(d, load_asset_opens(folder), fdr=opts.fdr)
+    opens = gather_asset_opens(d, folder=folder, settings=settings)
+    table = asset_outcomes(d, opens.frame, fdr=opts.fdr)
     if json_out:
-        cli.emit_json({"note": NOTE, "assets": table.to_dict(orient="records")})
+        cli.emit_json({"note": NOTE, "opens": opens.to_dict(),
+                       "assets": table.to_dict(orient="records")})  # fmt: skip
         return
+    typer.echo(opens.summary())
     for r in table.itertuples():
         mark = " *" if r.associated else ""
         typer.echo(f"{r.stage:12} {r.asset[:40]:40} opened {r.win_rate_opened:4.0%} (n = {r.n_opened}) "
-                   f"vs not {r.win_rate_not_opened:4.0%} (n = {r.n_not_opened}){mark}")  # fmt: skip
+                   f"vs not {r.win_rate_not_opened:4.0%} (n = {r.n_not_opened}) [{r.source}]{mark}")  # fmt: skip
     typer.echo(f"Note: * = survives false-discovery control; {NOTE}")
