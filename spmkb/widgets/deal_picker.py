@@ -1,7 +1,8 @@
 """DealPicker: find a deal by account or deal name instead of typing its id.
 
 A text box (account or deal name, case and accents ignored), a rep filter and a list of the
-matching deals, open deals first (:class:`spmkb.deals.lookup.DealIndex`). Its
+matching deals, kept open so they show while the rep types, open deals first
+(:class:`spmkb.deals.lookup.DealIndex`). Its
 :attr:`DealPicker.value` is the chosen deal's id (None when no deal is chosen). Panels that
 can be tied to a deal (before the call, search) embed :attr:`DealPicker.widget` and read
 :meth:`DealPicker.context` when they act. Without deal data the picker says so in plain words.
@@ -38,7 +39,8 @@ def describe_matches(matches: DealMatches, size: int) -> str:
         return f"No deals{who}."
     shown = len(matches.choices)
     deals = "1 deal" if matches.total == 1 else f"{matches.total:,} deals"
-    what = f"{deals}{who} match “{matches.text}”" if matches.text else f"{deals}{who}"
+    verb = "matches" if matches.total == 1 else "match"
+    what = f"{deals}{who} {verb} “{matches.text}”" if matches.text else f"{deals}{who}"
     more = f" (first {shown} shown: type more to narrow)" if shown < matches.total else ""
     return f"{what}{more} — open deals first, then the most recently closed. Pick one below."
 
@@ -75,8 +77,13 @@ class DealPicker:
         self.rep = w.Dropdown(
             options=[("any rep", "")], value="", description="Rep", layout=w.Layout(width="240px")
         )
-        self.results = w.Dropdown(options=[(NO_DEAL, "")], value="", layout=w.Layout(width="620px"))
+        self.results = w.Select(  # a list that stays open: the matches show while typing
+            options=[(NO_DEAL, "")], value="", rows=6, layout=w.Layout(width="620px")
+        )
         self.message = w.HTML("")
+        self.query.add_class("spmkb-deal-query")  # for the browser tests and custom styles
+        self.rep.add_class("spmkb-deal-rep")
+        self.results.add_class("spmkb-deal-results")
         self.widget = w.VBox(
             [w.HBox([self.query, self.rep]), self.results, self.message],
             layout=w.Layout(border="1px solid #dddddd", padding="4px", margin="4px 0"),
