@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from spmkb.deals.roster import rep_key, roster
@@ -104,9 +105,17 @@ class DealIndex:
         frame["name"] = _fold_column(o["name"]) if "name" in o else ""
         frame["fid"] = frame["id"].map(fold)
         frame["hay"] = frame["account"] + " | " + frame["name"] + " | " + frame["fid"]
-        frame["open"] = o["status"].astype(str).str.lower().eq(OPEN).to_numpy()
-        close = pd.to_datetime(o["close_date"]) if "close_date" in o else pd.NaT
-        frame["close"] = close
+        is_open = o["status"].astype(str).str.lower().eq(OPEN).to_numpy()
+        frame["closed"] = ~is_open
+        close = pd.Series(
+            pd.to_datetime(o["close_date"]) if "close_date" in o else pd.NaT, index=o.index
+        )
+        # Open deals first, soonest expected close first; then closed ones, latest close first;
+        # no date last; then account and id. Computed once (a search only adds the text match).
+        when = _when_key(close, pd.Series(is_open, index=o.index)).to_numpy()
+        base = np.lexsort((frame["id"].to_numpy(), frame["account"].to_numpy(), when, ~is_open))
+        frame["base_rank"] = np.empty(len(frame), dtype=int)
+        frame.iloc[base, frame.columns.get_loc("base_rank")] = np.arange(len(frame))
         frame["rep"] = (
             o["rep"].astype("object").map(lambda r: rep_key(r) if isinstance(r, str) else None)
         )
@@ -128,43 +137,47 @@ class DealIndex:
         ``rep`` keeps one rep's deals (NotFoundError with suggestions for an unknown rep).
         """
         f = self.frame
-        keep = pd.Series(True, index=f.index)
+        keep = np.ones(len(f), dtype=bool)
         rep_name = None
         if rep:
             rep_name = roster(self.data).find_name(rep)
-            keep &= f["rep"] == rep_name
+            keep &= (f["rep"] == rep_name).to_numpy()
         query = fold(text)
         for word in query.split():
-            keep &= f["hay"].str.contains(word, regex=False)
+            keep &= f["hay"].str.contains(word, regex=False).to_numpy()
         hits = f[keep]
-        starts = hits["account"].str.startswith(query) | hits["name"].str.startswith(query)
-        id_starts = hits["fid"].str.startswith(query)
-        order = pd.DataFrame(
-            {
-                "closed": ~hits["open"],
-                "match": (~starts).astype(int) + (~(starts | id_starts)).astype(int),
-                "when": _when_key(hits["close"], hits["open"]),
-                "account": hits["account"],
-                "id": hits["id"],
-            },
-            index=hits.index,
-        ).sort_values(["closed", "match", "when", "account", "id"], kind="stable")
-        chosen = order.index[: max(limit, 0)]
-        return DealMatches([self._choice(i) for i in chosen], len(hits), text.strip(), rep_name)
+        match = np.zeros(len(hits), dtype=int)
+        if query:  # 0: account or name starts with the text, 1: the id does, 2: elsewhere
+            starts = hits["account"].str.startswith(query) | hits["name"].str.startswith(query)
+            id_starts = hits["fid"].str.startswith(query)
+            match = (~starts).to_numpy(int) + (~(starts | id_starts)).to_numpy(int)
+        # base_rank already orders open before closed, then by date, account and id
+        order = np.lexsort((hits["base_rank"].to_numpy(), match, hits["closed"].to_numpy()))
+        chosen = hits.index[order[: max(limit, 0)]]
+        return DealMatches(self._choices(chosen), len(hits), text.strip(), rep_name)
 
-    def _choice(self, index: Any) -> DealChoice:
-        """The :class:`DealChoice` of the opportunity at ``index``."""
-        row = self.data.opportunities.loc[index]
-        close = row.get("close_date")
-        return DealChoice(
-            id=str(row["id"]),
-            account=_plain(row.get("account")),
-            name=_plain(row.get("name")),
-            rep=_plain(row.get("rep")),
-            stage=_plain(row.get("stage")),
-            status=_plain(row.get("status")),
-            close_date=None if close is None or pd.isna(close) else pd.Timestamp(close).date(),
-        )
+    def _choices(self, index: Any) -> list[DealChoice]:
+        """The :class:`DealChoice` of each opportunity at ``index`` (labels, in that order)."""
+        o = self.data.opportunities
+        cols = ["id", "account", "name", "rep", "stage", "status", "close_date"]
+        rows = o.loc[index].reindex(columns=cols).astype(object)
+        out = []
+        for r in rows.itertuples(index=False):
+            close = r.close_date
+            out.append(
+                DealChoice(
+                    id=str(r.id),
+                    account=_plain(r.account),
+                    name=_plain(r.name),
+                    rep=_plain(r.rep),
+                    stage=_plain(r.stage),
+                    status=_plain(r.status),
+                    close_date=None
+                    if close is None or pd.isna(close)
+                    else pd.Timestamp(close).date(),
+                )
+            )
+        return out
 
     def get(self, deal_id: str) -> DealChoice:
         """The deal with id ``deal_id``; NotFoundError with the closest ids when there is none."""
@@ -174,7 +187,7 @@ class DealIndex:
                 f"no deal '{deal_id}' in the deal data",
                 suggestions=suggest(str(deal_id), list(self.frame["id"])),
             )
-        return self._choice(hit[0])
+        return self._choices(hit[:1])[0]
 
     def context(self, deal_id: str) -> dict[str, str | None]:
         """``id``, stage, industry, competitor, status and account of one deal, as plain text."""

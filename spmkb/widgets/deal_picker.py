@@ -10,6 +10,7 @@ can be tied to a deal (before the call, search) embed :attr:`DealPicker.widget` 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -117,6 +118,27 @@ class DealPicker:
             self._show(f"The deal data could not be read: {err.message}", "error")
             return
         self.set_data(data)
+
+    def start_loading(self) -> None:
+        """Run :meth:`load` in a background thread (a panel overlaps it with opening the index)."""
+        self._load_failure: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self.load()
+            except BaseException as err:  # kept for wait_loaded: never lost in the thread
+                self._load_failure = err
+
+        self._thread = threading.Thread(target=run, name="spmkb-deal-picker-load", daemon=True)
+        self._thread.start()
+
+    def wait_loaded(self) -> None:
+        """Wait for :meth:`start_loading`'s thread; re-raise an unexpected error it hit."""
+        thread = getattr(self, "_thread", None)
+        if thread is not None:
+            thread.join()
+            if self._load_failure is not None:
+                raise self._load_failure
 
     def set_data(self, data: Any) -> None:
         """List the deals of ``data`` (a :class:`~spmkb.deals.schema.DealData`)."""

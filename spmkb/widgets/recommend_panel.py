@@ -96,9 +96,11 @@ class RecommendPanel(SearchBacked):
         self.button.on_click(lambda _b: self.recommend())
 
     def background_load(self) -> str:
-        """List the workspace's deals in the picker, then open the index (see the base)."""
-        self.deal.load()
-        return super().background_load()
+        """List the workspace's deals in the picker while the index opens (see the base)."""
+        self.deal.start_loading()
+        ready = super().background_load()
+        self.deal.wait_loaded()
+        return ready
 
     def set_status(self, message: str, kind: str = "info") -> None:
         """Show ``message`` in the status line, in the panel's words (no command-line options)."""

@@ -252,10 +252,13 @@ class SearchPanel(SearchBacked):
         return DealPicker(self.settings, description="For deal", load=False)
 
     def background_load(self) -> str:
-        """List the workspace's deals in the "For deal" picker, then open the index."""
-        if self.deal is not None:
-            self.deal.load()
-        return super().background_load()
+        """List the workspace's deals in the "For deal" picker while the index opens."""
+        if self.deal is None:
+            return super().background_load()
+        self.deal.start_loading()
+        ready = super().background_load()
+        self.deal.wait_loaded()
+        return ready
 
     def deal_values(self) -> dict[str, str | None]:
         """The picked deal's id and stage as plain values for the log (None without a deal)."""

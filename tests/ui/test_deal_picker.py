@@ -109,3 +109,27 @@ def test_loads_the_workspace_deals(data, tmp_path: Path) -> None:
     save_deal_data(data, settings.deals_store)
     picker = DealPicker(replace(settings))
     assert listed(picker)[:2] == ["D-2", "D-1"]
+
+
+def test_a_failure_in_the_loading_thread_reaches_the_caller(data, monkeypatch) -> None:
+    """start_loading runs load() in a thread; an unexpected error there is re-raised by
+    wait_loaded (a panel's loader then shows it), never lost."""
+    picker = DealPicker(data=data)
+
+    def broken() -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(picker, "load", broken)
+    picker.start_loading()
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        picker.wait_loaded()
+
+
+def test_loading_in_the_background_lists_the_deals(data, tmp_path: Path) -> None:
+    settings = load_settings({"store": str(tmp_path / "store")}, cwd=tmp_path, environ={})
+    save_deal_data(data, settings.deals_store)
+    picker = DealPicker(settings, load=False)
+    assert listed(picker) == []
+    picker.start_loading()
+    picker.wait_loaded()
+    assert listed(picker) == ["D-2", "D-1", "D-4", "D-5", "D-3", "D-6"]
