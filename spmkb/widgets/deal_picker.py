@@ -85,8 +85,9 @@ class DealPicker:
         self.query.add_class("spmkb-deal-query")  # for the browser tests and custom styles
         self.rep.add_class("spmkb-deal-rep")
         self.results.add_class("spmkb-deal-results")
+        self.controls = w.VBox([w.HBox([self.query, self.rep]), self.results])
         self.widget = w.VBox(
-            [w.HBox([self.query, self.rep]), self.results, self.message],
+            [self.controls, self.message],
             layout=w.Layout(border="1px solid #dddddd", padding="4px", margin="4px 0"),
         )
         self.query.observe(lambda _c: self.refresh(), names="value")
@@ -109,12 +110,14 @@ class DealPicker:
             settings = self.settings = load_settings()
         if settings.deals is None and not has_deal_data(settings.deals_store):
             self.index = None
+            self._show_controls(False)
             self._show(NO_DEAL_DATA, "info")
             return
         try:
             data = load_deal_data(settings)
         except DealDataError as err:
             self.index = None
+            self._show_controls(False)
             self._show(f"The deal data could not be read: {err.message}", "error")
             return
         self.set_data(data)
@@ -143,6 +146,7 @@ class DealPicker:
     def set_data(self, data: Any) -> None:
         """List the deals of ``data`` (a :class:`~spmkb.deals.schema.DealData`)."""
         self.index = deal_index(data)
+        self._show_controls(len(self.index) > 0)
         reps = self.index.reps()
         self.rep.options = [("any rep", ""), *((r, r) for r in reps)]
         start, self._start_rep = self._start_rep, None
@@ -188,6 +192,10 @@ class DealPicker:
             self._quiet = False
         self._show(describe_matches(matches, len(self.index)), "info")
         return matches
+
+    def _show_controls(self, shown: bool) -> None:
+        """Show the box, rep filter and list only when there are deals to pick from."""
+        self.controls.layout.display = "" if shown else "none"
 
     def _show(self, text: str, kind: str) -> None:
         """Put ``text`` under the list (``info`` or ``error``)."""

@@ -102,6 +102,11 @@ def test_no_deal_data_says_where_deals_come_from(tmp_path: Path) -> None:
     assert text_of(picker.message.value) == NO_DEAL_DATA
     assert "spmkb" not in NO_DEAL_DATA and "--" not in NO_DEAL_DATA
     assert listed(picker) == [] and picker.value is None
+    assert picker.controls.layout.display == "none"  # only the sentence, no empty list
+
+
+def test_controls_show_when_there_are_deals(data) -> None:
+    assert DealPicker(data=data).controls.layout.display == ""
 
 
 def test_loads_the_workspace_deals(data, tmp_path: Path) -> None:
@@ -133,3 +138,15 @@ def test_loading_in_the_background_lists_the_deals(data, tmp_path: Path) -> None
     picker.start_loading()
     picker.wait_loaded()
     assert listed(picker) == ["D-2", "D-1", "D-4", "D-5", "D-3", "D-6"]
+
+
+def test_unreadable_deal_data_is_a_message_not_a_crash(tmp_path: Path) -> None:
+    """A damaged opportunities.parquet: the picker says the deal data could not be read."""
+    settings = load_settings({"store": str(tmp_path / "store")}, cwd=tmp_path, environ={})
+    settings.deals_store.mkdir(parents=True)
+    (settings.deals_store / "opportunities.parquet").write_bytes(b"not parquet")
+    picker = DealPicker(settings)
+    assert text_of(picker.message.value).startswith(
+        "Error: The deal data could not be read: cannot read the parquet file"
+    )
+    assert picker.controls.layout.display == "none" and picker.value is None
