@@ -147,6 +147,8 @@ class DealPicker:
         """List the deals of ``data`` (a :class:`~spmkb.deals.schema.DealData`)."""
         self.index = deal_index(data)
         self._show_controls(len(self.index) > 0)
+        has_names = "name" in data.opportunities.columns
+        self.query.placeholder = "account or deal name" if has_names else "account name or deal id"
         reps = self.index.reps()
         self.rep.options = [("any rep", ""), *((r, r) for r in reps)]
         start, self._start_rep = self._start_rep, None

@@ -34,6 +34,7 @@ def listed(picker: DealPicker) -> list[str]:
 def test_typing_an_account_lists_its_deals_open_first(data) -> None:
     picker = DealPicker(data=data)
     assert listed(picker) == ["D-2", "D-1", "D-4", "D-5", "D-3", "D-6"]
+    assert picker.query.placeholder == "account name or deal id"  # the data has no deal names
     assert picker.results.options[0] == (NO_DEAL, "")
     assert picker.value is None
     picker.query.value = "acme"
