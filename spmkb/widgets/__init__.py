@@ -11,6 +11,7 @@ from spmkb._lazy import lazy_exports
 _EXPORTS: dict[str, str] = {
     "SearchPanel": "spmkb.widgets.search_panel",
     "RecommendPanel": "spmkb.widgets.recommend_panel",
+    "DealPicker": "spmkb.widgets.deal_picker",
     "DashboardPanel": "spmkb.widgets.dashboard",
     "ReviewForm": "spmkb.widgets.review_form",
 }

@@ -37,8 +37,8 @@ PANEL_WORDING: tuple[tuple[str, str], ...] = (
     ),
     (r"--competitor", "the Competitor box"),
     (r"--stage", "the Stage list"),
-    (r"--deal ID", "the Deal box"),
-    (r"--deal", "the Deal box"),
+    (r"--deal ID", "the Deal picker"),
+    (r"--deal", "the Deal picker"),
     (r"--industry", "the Industry list"),
     (r"--persona", "the Persona list"),
 )
@@ -59,7 +59,7 @@ def for_panel(pack: Any) -> Any:
 
 
 class RecommendPanel(SearchBacked):
-    """Stage / industry / persona / competitor (or deal id) in, a reading pack out."""
+    """Stage / industry / persona / competitor (or a deal from the picker) in, a reading pack out."""
 
     def build(self) -> None:
         """The context dropdowns, deal picker, Recommend button, status and pack."""
