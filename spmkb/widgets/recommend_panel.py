@@ -35,6 +35,10 @@ PANEL_WORDING: tuple[tuple[str, str], ...] = (
         r"run `spmkb deals import FILE` \(or generate the sample data\) first",
         "import the deal data (your CRM export, or the sample data) into the workspace first",
     ),
+    (
+        r"\(or pass the --store used when indexing\)",
+        "(or set the notebook's store parameter to the folder used when indexing)",
+    ),
     (r"--competitor", "the Competitor box"),
     (r"--stage", "the Stage list"),
     (r"--deal ID", "the Deal picker"),

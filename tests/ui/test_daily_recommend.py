@@ -123,3 +123,19 @@ def test_an_error_clears_the_previous_pack(dpanel) -> None:
     assert "--" not in status
     assert dpanel.output.value == "" and dpanel.opens.children == () and dpanel.reader.value == ""
     assert dpanel.pack is None
+
+
+def test_no_index_error_has_no_command_line_options(tmp_path: Path) -> None:
+    """An empty store: the status line says there is no index without "--store"."""
+    from spmkb.config import load_settings
+    from spmkb.widgets import RecommendPanel
+
+    settings = load_settings({"store": str(tmp_path / "empty")}, cwd=tmp_path, environ={})
+    p = RecommendPanel(settings)
+    assert not p.wait_ready(300)
+    status = text_of(p.status.value)
+    assert status.startswith(f"Error: no index at {settings.chroma_path} — run `spmkb index` first")
+    assert status.endswith(
+        "(or set the notebook's store parameter to the folder used when indexing)"
+    )
+    assert "--" not in status
