@@ -59,6 +59,22 @@ def _shown(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, date)) else None
 
 
+def _refused(
+    bad: FieldValueError, path: str, line: int | None, field: str, value: Any, hint: str
+) -> Problem:
+    """The ``field-type`` error for a value that ``convert_value`` refused."""
+    return Problem(
+        "error",
+        "field-type",
+        bad.message,
+        path=path,
+        line=line,
+        field=field,
+        value=_shown(value),
+        hint=hint,
+    )
+
+
 def _yaml_problem(exc: yaml.YAMLError, path: str, first_line: int) -> Problem:
     line = None
     message = "invalid YAML in front matter"
@@ -211,18 +227,7 @@ def validate_front_matter(
                 values[name] = convert_value(spec.kind, value, key, spec.example, value_node)
         except FieldValueError as bad:
             where = first_line + bad.line_offset if bad.line_offset is not None else line
-            problems.append(
-                Problem(
-                    "error",
-                    "field-type",
-                    bad.message,
-                    path=path,
-                    line=where,
-                    field=key,
-                    value=_shown(value),
-                    hint=bad.hint,
-                )
-            )
+            problems.append(_refused(bad, path, where, key, value, bad.hint))
             continue
         if name == "id" and not ID_PATTERN.match(values[name]):
             problems.append(
@@ -322,17 +327,9 @@ def _onboarding(
             )
         except FieldValueError as bad:
             offset = bad.line_offset if bad.line_offset is not None else sub_lines.get(key)
+            where = first_line + offset if offset is not None else None
             problems.append(
-                Problem(
-                    "error",
-                    "field-type",
-                    bad.message,
-                    path=path,
-                    line=first_line + offset if offset is not None else None,
-                    field=f"onboarding.{key}",
-                    value=_shown(item),
-                    hint=f"{key}: {help_text}",
-                )
+                _refused(bad, path, where, f"onboarding.{key}", item, f"{key}: {help_text}")
             )
     return out
 
