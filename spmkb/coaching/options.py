@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from spmkb.errors import ConfigError, suggest
+from spmkb.errors import ConfigError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,11 @@ class CoachingOptions:
         values: dict[str, Any] = {}
         for key, value in (table or {}).items():
             if key not in known:
-                close = suggest(key, list(known))
                 raise ConfigError(
                     f"unknown coaching setting '{key}'",
                     path=path,
                     field=f"coaching.{key}",
-                    hint=(f"did you mean '{close[0]}'? " if close else "")
-                    + "known: "
-                    + ", ".join(known),
+                    hint=did_you_mean(key, known, "known: "),
                 )
             default = getattr(base, key)
             values[key] = _coerce(key, value, default, path)

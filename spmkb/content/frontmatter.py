@@ -25,7 +25,7 @@ from spmkb.content.fields import (
     convert_value,
     describe_kind,
 )
-from spmkb.errors import Problem, suggest
+from spmkb.errors import Problem, did_you_mean, suggest
 
 #: Front matter may hold at most this many YAML values once aliases are expanded.
 MAX_NODES = 5000
@@ -200,7 +200,6 @@ def validate_front_matter(
             lines[key] = line
             if key in EXTENSION_KEYS:
                 continue
-            close = suggest(key, [*FIELD_BY_NAME, *ALIASES])
             problems.append(
                 Problem(
                     "warning",
@@ -209,9 +208,9 @@ def validate_front_matter(
                     path=path,
                     line=line,
                     field=key,
-                    hint=(f"did you mean '{close[0]}'? " if close else "")
-                    + "known fields: "
-                    + ", ".join(FIELD_BY_NAME),
+                    hint=did_you_mean(
+                        key, [*FIELD_BY_NAME, *ALIASES], "known fields: ", FIELD_BY_NAME
+                    ),
                 )
             )
             continue
