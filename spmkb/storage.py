@@ -14,6 +14,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from spmkb.errors import ConflictError, StorageError
@@ -292,3 +293,79 @@ def next_version(
             hint=hint,
         )
     return current + 1
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A store of versioned documents: a ``head`` table (one row per document, with its latest
+    version) and an append-only ``versions`` table, both keyed on ``key``."""
+
+    head: str
+    versions: str
+    key: str
+
+    def register(
+        self, name: str, head: str, versions: str, what: str, extra: str = ""
+    ) -> Versioned:
+        """Register (:func:`register_schema`) both tables and return this store.
+
+        ``head`` and ``versions`` are the column definitions after the key (and, for versions,
+        the version number); the versions table's triggers refuse UPDATE and DELETE (``what``
+        names its rows in the error); ``extra`` is more DDL (an index).
+        """
+        key, table = self.key, self.versions
+        register_schema(
+            name,
+            f"CREATE TABLE IF NOT EXISTS {self.head} ({key} TEXT PRIMARY KEY, {head});\n"
+            f"CREATE TABLE IF NOT EXISTS {table} ({key} TEXT NOT NULL REFERENCES "
+            f"{self.head}({key}), version INTEGER NOT NULL, {versions}, "
+            f"PRIMARY KEY ({key}, version));\n{extra}" + append_only(table, what),
+        )
+        return self
+
+    def begin(
+        self,
+        conn: sqlite3.Connection,
+        new_head: dict[str, object],
+        *,
+        expected: int,
+        what: str,
+        hint: str,
+        read: str = "version",
+    ) -> tuple[int, sqlite3.Row | None]:
+        """Inside the caller's write transaction: the version a save appends, and the head row.
+
+        The head row of ``new_head[key]`` (``read`` names the columns returned) is created from
+        ``new_head`` when the document is new (the row returned is then ``None``); a stale
+        ``expected`` version raises :class:`ConflictError` as :func:`next_version` does.
+        """
+        value = new_head[self.key]
+        row = conn.execute(
+            f"SELECT {read} FROM {self.head} WHERE {self.key} = ?", (value,)
+        ).fetchone()
+        if row is None:
+            conn.execute(
+                f"INSERT INTO {self.head} ({', '.join(new_head)}) "
+                f"VALUES ({', '.join('?' * len(new_head))})",
+                tuple(new_head.values()),
+            )
+        new = next_version(
+            conn, versions=self.versions, key=self.key, value=value,
+            current=row["version"] if row else 0, expected=expected, what=what, hint=hint,
+        )  # fmt: skip
+        return new, row
+
+    def append(
+        self, conn: sqlite3.Connection, version: dict[str, object], head: dict[str, object]
+    ) -> None:
+        """Insert the ``version`` row and set ``head`` (its version, status …) on its head row."""
+        conn.execute(
+            f"INSERT INTO {self.versions} ({', '.join(version)}) "
+            f"VALUES ({', '.join('?' * len(version))})",
+            tuple(version.values()),
+        )
+        sets = ", ".join(f"{column} = ?" for column in head)
+        conn.execute(
+            f"UPDATE {self.head} SET {sets} WHERE {self.key} = ?",
+            (*head.values(), version[self.key]),
+        )

@@ -23,31 +23,17 @@ STATUSES: dict[str, tuple[str, ...]] = {
     "post": ("draft", "approved"),
 }
 
-storage.register_schema(
+_DOCS = storage.Versioned("coaching_docs", "coaching_versions", "doc_id").register(
     "coaching",
-    """
-CREATE TABLE IF NOT EXISTS coaching_docs (
-    doc_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    rep_id TEXT,
-    rep TEXT,
-    period TEXT,
-    created_at TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 0,
-    status TEXT
-);
-CREATE INDEX IF NOT EXISTS coaching_docs_rep ON coaching_docs (kind, rep_id);
-CREATE TABLE IF NOT EXISTS coaching_versions (
-    doc_id TEXT NOT NULL REFERENCES coaching_docs(doc_id),
-    version INTEGER NOT NULL,
-    author TEXT NOT NULL,
-    saved_at TEXT NOT NULL,
-    status TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    PRIMARY KEY (doc_id, version)
-);
-"""
-    + storage.append_only("coaching_versions", "coaching versions"),
+    head=(
+        "kind TEXT NOT NULL, rep_id TEXT, rep TEXT, period TEXT, created_at TEXT NOT NULL, "
+        "version INTEGER NOT NULL DEFAULT 0, status TEXT"
+    ),
+    versions=(
+        "author TEXT NOT NULL, saved_at TEXT NOT NULL, status TEXT NOT NULL, payload TEXT NOT NULL"
+    ),
+    what="coaching versions",
+    extra="CREATE INDEX IF NOT EXISTS coaching_docs_rep ON coaching_docs (kind, rep_id);\n",
 )
 
 
@@ -72,9 +58,6 @@ class Saved:
 
 #: Open the workspace database (StorageError naming the file when missing or corrupt).
 open_db = storage.connect
-
-
-_now = storage.now
 
 
 _SELECT = (
@@ -144,34 +127,21 @@ def save(
         )
     author = storage.require_author(author, SpmkbError, "give your name (--author)")
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
-    now = _now()
+    now = storage.now()
     with storage.transaction(conn):
-        row = conn.execute(
-            "SELECT version, kind FROM coaching_docs WHERE doc_id = ?", (doc_id,)
-        ).fetchone()
-        if row is None:
-            conn.execute(
-                "INSERT INTO coaching_docs (doc_id, kind, rep_id, rep, period, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (doc_id, kind, rep_id, rep, period, now),
-            )
-            current = 0
-        else:
-            current = row["version"]
-        new = storage.next_version(
-            conn, versions="coaching_versions", key="doc_id", value=doc_id, current=current,
+        new, _head = _DOCS.begin(
+            conn,
+            {"doc_id": doc_id, "kind": kind, "rep_id": rep_id, "rep": rep, "period": period,
+             "created_at": now},
             expected=expected_version, what=f"{kind} {doc_id}",
             hint=f"reload the {kind}, re-apply your changes and save again",
         )  # fmt: skip
-        conn.execute(
-            "INSERT INTO coaching_versions (doc_id, version, author, saved_at, status, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (doc_id, new, author, now, status, text),
-        )
-        conn.execute(
-            "UPDATE coaching_docs SET version = ?, status = ? WHERE doc_id = ?",
-            (new, status, doc_id),
-        )
+        _DOCS.append(
+            conn,
+            {"doc_id": doc_id, "version": new, "author": author, "saved_at": now,
+             "status": status, "payload": text},
+            {"version": new, "status": status},
+        )  # fmt: skip
     return Saved(doc_id, kind, rep_id, period, new, author, now, status, json.loads(text))
 
 
