@@ -304,24 +304,35 @@ class Versioned:
     versions: str
     key: str
 
-    def register(
-        self, name: str, head: str, versions: str, what: str, extra: str = ""
-    ) -> Versioned:
+    def register(self, head: str, versions: str, extra: str = "") -> Versioned:
         """Register (:func:`register_schema`) both tables and return this store.
 
-        ``head`` and ``versions`` are the column definitions after the key (and, for versions,
-        the version number); the versions table's triggers refuse UPDATE and DELETE (``what``
-        names its rows in the error); ``extra`` is more DDL (an index).
+        ``head`` defines the head table's columns after the key; ``versions`` the versions
+        table's after the key and the version number (both with ``created_at`` / ``author``,
+        ``saved_at`` and ``payload``). Triggers refuse UPDATE and DELETE on versions;
+        ``extra`` is more DDL (an index).
         """
         key, table = self.key, self.versions
         register_schema(
-            name,
+            self.head,
             f"CREATE TABLE IF NOT EXISTS {self.head} ({key} TEXT PRIMARY KEY, {head});\n"
             f"CREATE TABLE IF NOT EXISTS {table} ({key} TEXT NOT NULL REFERENCES "
             f"{self.head}({key}), version INTEGER NOT NULL, {versions}, "
-            f"PRIMARY KEY ({key}, version));\n{extra}" + append_only(table, what),
+            f"PRIMARY KEY ({key}, version));\n{extra}"
+            + append_only(table, table.replace("_", " ")),
         )
         return self
+
+    def history(self, conn: sqlite3.Connection, select: str, value: object) -> list[sqlite3.Row]:
+        """Every version row of document ``value``, oldest first (``select``: ``SELECT … FROM
+        <versions> v …``, ending in a space)."""
+        sql = f"{select}WHERE v.{self.key} = ? ORDER BY v.version"
+        return conn.execute(sql, (value,)).fetchall()
+
+    def last(self, conn: sqlite3.Connection, select: str, value: object) -> sqlite3.Row | None:
+        """The latest version row of document ``value`` (``None`` when it was never saved)."""
+        sql = f"{select}WHERE v.{self.key} = ? ORDER BY v.version DESC LIMIT 1"
+        return conn.execute(sql, (value,)).fetchone()
 
     def begin(
         self,

@@ -6,14 +6,15 @@ Every key has a default here; an unknown key or a value of the wrong kind is a
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from spmkb.errors import ConfigError, did_you_mean
+from spmkb.jsonable import Jsonable
 
 
 @dataclass(frozen=True)
-class CoachingOptions:
+class CoachingOptions(Jsonable):
     """Tier shares, "top by circumstance" rules, test settings and recognition levels."""
 
     top_share: float = 0.20  # top tier: this share of reps by attainment
@@ -31,10 +32,6 @@ class CoachingOptions:
     baseline_periods: int = 4  # recognition: periods before P that form one's own baseline
     plan_min_n: int = 10  # follow-up: deals needed before and after, per rep
     plan_weeks: int = 13  # a plan's default length (follow-up date = start + this)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the options as a JSON-ready dict."""
-        return asdict(self)
 
     @classmethod
     def from_table(cls, table: dict[str, Any], path: Any = None) -> CoachingOptions:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from spmkb import storage
 from spmkb.errors import NotFoundError, SpmkbError
+from spmkb.jsonable import Jsonable
 
 KINDS: tuple[str, ...] = ("plan", "post")
 STATUSES: dict[str, tuple[str, ...]] = {
@@ -24,21 +25,17 @@ STATUSES: dict[str, tuple[str, ...]] = {
 }
 
 _DOCS = storage.Versioned("coaching_docs", "coaching_versions", "doc_id").register(
-    "coaching",
-    head=(
-        "kind TEXT NOT NULL, rep_id TEXT, rep TEXT, period TEXT, created_at TEXT NOT NULL, "
-        "version INTEGER NOT NULL DEFAULT 0, status TEXT"
-    ),
-    versions=(
-        "author TEXT NOT NULL, saved_at TEXT NOT NULL, status TEXT NOT NULL, payload TEXT NOT NULL"
-    ),
-    what="coaching versions",
-    extra="CREATE INDEX IF NOT EXISTS coaching_docs_rep ON coaching_docs (kind, rep_id);\n",
+    "kind TEXT NOT NULL, rep_id TEXT, rep TEXT, period TEXT, created_at TEXT NOT NULL, "
+    "version INTEGER NOT NULL DEFAULT 0, status TEXT",
+    "author TEXT NOT NULL, saved_at TEXT NOT NULL, status TEXT NOT NULL, payload TEXT NOT NULL",
+    "CREATE INDEX IF NOT EXISTS coaching_docs_rep ON coaching_docs (kind, rep_id);\n",
 )
+#: Open the workspace database (StorageError naming the file when missing or corrupt).
+open_db = storage.connect
 
 
 @dataclass
-class Saved:
+class Saved(Jsonable):
     """One saved version of a plan or post."""
 
     doc_id: str
@@ -50,14 +47,6 @@ class Saved:
     saved_at: str
     status: str
     payload: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the version as a JSON-ready dict."""
-        return asdict(self)
-
-
-#: Open the workspace database (StorageError naming the file when missing or corrupt).
-open_db = storage.connect
 
 
 _SELECT = (
@@ -75,16 +64,13 @@ def _row(row: sqlite3.Row) -> Saved:
 
 def latest(conn: sqlite3.Connection, doc_id: str) -> Saved | None:
     """The latest version of a plan or post, or None when never saved."""
-    row = conn.execute(
-        _SELECT + "WHERE v.doc_id = ? ORDER BY v.version DESC LIMIT 1", (doc_id,)
-    ).fetchone()
+    row = _DOCS.last(conn, _SELECT, doc_id)
     return _row(row) if row else None
 
 
 def versions(conn: sqlite3.Connection, doc_id: str) -> list[Saved]:
     """Every version of a plan or post, oldest first."""
-    rows = conn.execute(_SELECT + "WHERE v.doc_id = ? ORDER BY v.version", (doc_id,)).fetchall()
-    return [_row(r) for r in rows]
+    return [_row(r) for r in _DOCS.history(conn, _SELECT, doc_id)]
 
 
 def find(

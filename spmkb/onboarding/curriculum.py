@@ -31,6 +31,7 @@ from spmkb.config import Settings
 from spmkb.content.library import load_library
 from spmkb.content.model import Asset
 from spmkb.errors import NotFoundError, OnboardingError, Problem, suggest
+from spmkb.jsonable import Jsonable
 from spmkb.onboarding.settings import OnboardingSettings, onboarding_settings
 
 #: Milestone measures computed in spmkb.onboarding.milestones besides the registry's.
@@ -50,7 +51,7 @@ REGISTRY_MILESTONE_MEASURES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class Milestone:
+class Milestone(Jsonable):
     """A milestone: free text, optionally measured (``measure`` ≥ ``threshold`` by ``day``)."""
 
     text: str
@@ -63,10 +64,6 @@ class Milestone:
     def measured(self) -> bool:
         """Whether the deal data can tell if it was met."""
         return self.measure is not None and self.threshold is not None and self.day is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)

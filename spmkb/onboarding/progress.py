@@ -19,29 +19,26 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from spmkb import storage
 from spmkb.errors import OnboardingError
+from spmkb.jsonable import Jsonable
 
 KINDS: tuple[str, ...] = ("enrol", "plan", "complete", "certify", "note")
 MAX_NOTE = 10_000
 
 _HIRES = storage.Versioned("onboarding_hires", "onboarding_events", "rep_id").register(
-    "onboarding",
-    head="name TEXT NOT NULL, created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0",
-    versions=(
-        "kind TEXT NOT NULL, module TEXT, author TEXT NOT NULL, saved_at TEXT NOT NULL, "
-        "payload TEXT NOT NULL"
-    ),
-    what="onboarding events",
+    "name TEXT NOT NULL, created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0",
+    "kind TEXT NOT NULL, module TEXT, author TEXT NOT NULL, saved_at TEXT NOT NULL, "
+    "payload TEXT NOT NULL",
 )
 
 
 @dataclass
-class Event:
+class Event(Jsonable):
     """One saved version of a hire's onboarding record."""
 
     rep_id: str
@@ -51,10 +48,6 @@ class Event:
     author: str
     saved_at: str
     payload: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return asdict(self)
 
 
 @dataclass

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 from spmkb import storage
 from spmkb.deals.roster import rep_key
 from spmkb.errors import ConflictError, NotFoundError, ReviewError
+from spmkb.jsonable import Jsonable
 
 STATUSES: tuple[str, ...] = ("draft", "submitted", "acknowledged")
 #: status of the latest version (None = never saved) -> statuses a new save may have.
@@ -41,16 +42,9 @@ TEXT_FIELDS: tuple[str, ...] = ("strengths", "development_areas", "self_assessme
 MAX_TEXT = 20_000
 
 _REVIEWS = storage.Versioned("reviews", "review_versions", "review_id").register(
-    "reviews",
-    head=(
-        "rep TEXT NOT NULL, period TEXT NOT NULL, team TEXT, notebook TEXT, created_at TEXT NOT NULL, "
-        "version INTEGER NOT NULL DEFAULT 0, status TEXT, UNIQUE (rep, period)"
-    ),
-    versions=(
-        "author TEXT NOT NULL, saved_at TEXT NOT NULL, status TEXT NOT NULL, "
-        "payload TEXT NOT NULL"
-    ),
-    what="review versions",
+    "rep TEXT NOT NULL, period TEXT NOT NULL, team TEXT, notebook TEXT, created_at TEXT NOT NULL, "
+    "version INTEGER NOT NULL DEFAULT 0, status TEXT, UNIQUE (rep, period)",
+    "author TEXT NOT NULL, saved_at TEXT NOT NULL, status TEXT NOT NULL, payload TEXT NOT NULL",
 )
 
 
@@ -90,7 +84,7 @@ def find_review_id(conn: sqlite3.Connection, rep: str, period: Any) -> str:
 
 
 @dataclass
-class ReviewVersion:
+class ReviewVersion(Jsonable):
     """One saved version of a review."""
 
     review_id: str
@@ -101,10 +95,6 @@ class ReviewVersion:
     saved_at: str
     status: str
     payload: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the version as a JSON-ready dict."""
-        return asdict(self)
 
 
 #: Open the workspace database (StorageError naming the file when missing or corrupt).
@@ -250,18 +240,13 @@ _SELECT = (
 
 def latest(conn: sqlite3.Connection, rep: str, period: Any) -> ReviewVersion | None:
     """The latest saved version of a review, or ``None`` when it was never saved."""
-    row = conn.execute(
-        _SELECT + "WHERE v.review_id = ? ORDER BY v.version DESC LIMIT 1",
-        (find_review_id(conn, rep, period),),
-    ).fetchone()
+    row = _REVIEWS.last(conn, _SELECT, find_review_id(conn, rep, period))
     return _version_from_row(row) if row else None
 
 
 def versions(conn: sqlite3.Connection, rep: str, period: Any) -> list[ReviewVersion]:
     """Every saved version of a review, oldest first."""
-    rows = conn.execute(
-        _SELECT + "WHERE v.review_id = ? ORDER BY v.version", (find_review_id(conn, rep, period),)
-    ).fetchall()
+    rows = _REVIEWS.history(conn, _SELECT, find_review_id(conn, rep, period))
     return [_version_from_row(r) for r in rows]
 
 
