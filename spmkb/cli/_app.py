@@ -17,7 +17,7 @@ import inspect
 import json
 import sys
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -137,6 +137,12 @@ def settings_from(**flags: Any):  # -> Settings (lazy import keeps --help fast)
     from spmkb.config import load_settings
 
     return load_settings({k: v for k, v in flags.items() if v is not None})
+
+
+def echo_each(prefix: str, items: Iterable[Any]) -> None:
+    """Print one line per item: ``prefix`` then the item (``echo_each("Note: ", notes)``)."""
+    for item in items:
+        typer.echo(f"{prefix}{item}")
 
 
 def emit_json(data: Any) -> None:

@@ -19,6 +19,7 @@ from spmkb.cli._app import (
     Store,
     StoreOpt,
     app,
+    echo_each,
     emit_json,
     report_app,
     settings_from,
@@ -175,8 +176,7 @@ def _notes(*frames: Any) -> None:
     for frame in frames:
         if "note" in frame:
             seen.extend(t for t in frame["note"] if t and t not in seen)
-    for text in seen:
-        typer.echo(f"Note: {text}")
+    echo_each("Note: ", seen)
 
 
 @report_app.command("winloss")
@@ -293,8 +293,7 @@ def report_forecast(
         emit_json(fc.to_dict())
         return
     typer.echo(fc.summary())
-    for note in fc.notes:
-        typer.echo(f"Note: {note}")
+    echo_each("Note: ", fc.notes)
     if len(fc.by_stage):
         typer.echo("\nOpen pipeline by stage:")
         typer.echo(format_table(fc.by_stage))
