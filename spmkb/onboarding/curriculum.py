@@ -100,15 +100,9 @@ class Module:
     required: bool = True
 
     def fingerprint(self) -> dict[str, Any]:
-        """What a plan depends on (for the curriculum version)."""
-        return {
-            "id": self.id,
-            "day": self.day,
-            "order": self.order,
-            "requires": list(self.requires),
-            "certification": self.certification.to_dict() if self.certification else None,
-            "milestone": self.milestone.to_dict() if self.milestone else None,
-        }
+        """What a plan depends on (for the curriculum version): these fields of ``to_dict()``."""
+        d = self.to_dict()
+        return {k: d[k] for k in ("id", "day", "order", "requires", "certification", "milestone")}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
