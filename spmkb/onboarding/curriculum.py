@@ -30,7 +30,7 @@ from typing import Any
 from spmkb.config import Settings
 from spmkb.content.library import load_library
 from spmkb.content.model import Asset
-from spmkb.errors import NotFoundError, OnboardingError, Problem, suggest
+from spmkb.errors import NotFoundError, OnboardingError, Problem, did_you_mean, suggest
 from spmkb.jsonable import Jsonable
 from spmkb.onboarding.settings import OnboardingSettings, onboarding_settings
 
@@ -259,10 +259,9 @@ def _milestone(raw: Any, asset: Asset, problems: list[Problem], max_day: int) ->
                 msg = f"measure {measure!r} is not a count or an amount: it cannot be a milestone"
             else:
                 msg = f"unknown measure {measure!r}"
-            close = suggest(measure, known)
-            hint = (f"did you mean '{close[0]}'? " if close else "") + "milestone measures: "
-            problems.append(_problem(asset, "onboarding-measure", msg, "milestone.measure",
-                                     hint + ", ".join(known), value=measure))  # fmt: skip
+            hint = did_you_mean(measure, known, "milestone measures: ")
+            problems.append(_problem(asset, "onboarding-measure", msg, "milestone.measure", hint,
+                                     value=measure))  # fmt: skip
             ok = False
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
             problems.append(_problem(asset, "onboarding-milestone", f"milestone threshold must be "
