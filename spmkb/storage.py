@@ -6,6 +6,9 @@ creates what is missing. Connections use WAL and a busy timeout so that several 
 :func:`transaction`, which takes the write lock up front (``BEGIN IMMEDIATE``) so a killed
 process leaves the database as it was before the transaction. :func:`backup_database` and
 :func:`restore_database` copy it with SQLite's online backup API (safe while others write).
+:class:`Versioned` is the one pattern of versioned, append-only documents (reviews, onboarding
+progress, coaching plans and posts): a head table, a versions table whose triggers refuse UPDATE
+and DELETE, and saves that name the version they started from.
 """
 
 from __future__ import annotations
@@ -307,10 +310,10 @@ class Versioned:
     def register(self, head: str, versions: str, extra: str = "") -> Versioned:
         """Register (:func:`register_schema`) both tables and return this store.
 
-        ``head`` defines the head table's columns after the key; ``versions`` the versions
-        table's after the key and the version number (both with ``created_at`` / ``author``,
-        ``saved_at`` and ``payload``). Triggers refuse UPDATE and DELETE on versions;
-        ``extra`` is more DDL (an index).
+        ``head`` lists the head table's columns after the key (``created_at``, ``version`` …);
+        ``versions`` the versions table's after the key and ``version`` (``author``,
+        ``saved_at``, ``payload`` …). Triggers refuse UPDATE and DELETE on versions (the error
+        names them after the table: ``review versions are append-only``); ``extra`` is more DDL.
         """
         key, table = self.key, self.versions
         register_schema(
