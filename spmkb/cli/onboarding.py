@@ -36,7 +36,7 @@ def _date(value: str | None, flag: str) -> date | None:
 
 
 @dataclass(frozen=True)
-class Hires(cli.Options):
+class HireOptions(cli.Options):
     """--today, --deals, --store, --playbooks and --json: the options of every hire command."""
 
     today: Annotated[
@@ -75,7 +75,7 @@ def enroll(
     ),
     author: str | None = AuthorOpt,
     *,
-    hires: Hires,
+    opts: HireOptions,
 ) -> None:
     """Enrol a hire in a track from a start date (again with another track = a move).
 
@@ -83,12 +83,12 @@ def enroll(
     """
     from spmkb.onboarding.service import enroll as do_enroll
 
-    ws = hires.open()
+    ws = opts.open()
     when = _date(start, "--start")
     ev = do_enroll(
         ws, rep, track, when, author=_author(author), new=new, business_days=business_days
     )  # type: ignore[arg-type]
-    if hires.json_out:
+    if opts.json_out:
         cli.emit_json(ev.to_dict())
     else:
         moved = ev.payload.get("previous_track")
@@ -120,7 +120,7 @@ def plan(
     rep: str = RepOpt,
     refresh: bool = typer.Option(False, "--refresh", help="Adopt the current curriculum version."),
     *,
-    hires: Hires,
+    opts: HireOptions,
 ) -> None:
     """Show a hire's plan: modules with due dates, study assets, certifications.
 
@@ -128,8 +128,8 @@ def plan(
     """
     from spmkb.onboarding.service import plan as do_plan
 
-    p = do_plan(hires.open(), rep, refresh=refresh)
-    if hires.json_out:
+    p = do_plan(opts.open(), rep, refresh=refresh)
+    if opts.json_out:
         cli.emit_json(p.to_dict())
     else:
         _print_plan(p)
@@ -139,7 +139,7 @@ def plan(
 def status(
     rep: str | None = typer.Option(None, "--rep", help="One hire (default: every current hire)."),
     *,
-    hires: Hires,
+    opts: HireOptions,
 ) -> None:
     """Status of every current hire (or one): done, due, overdue, ahead; milestones; behind.
 
@@ -147,8 +147,8 @@ def status(
     """
     from spmkb.onboarding.service import status as do_status
 
-    rows = do_status(hires.open(), rep)
-    if hires.json_out:
+    rows = do_status(opts.open(), rep)
+    if opts.json_out:
         cli.emit_json([r.to_dict() for r in rows])
         return
     if not rows:
@@ -171,7 +171,7 @@ def complete(
     on: str | None = typer.Option(None, "--on", help="Completion date (default today)."),
     author: str | None = AuthorOpt,
     *,
-    hires: Hires,
+    opts: HireOptions,
 ) -> None:
     """Record that a hire completed a module of their track (append-only, versioned).
 
@@ -179,9 +179,9 @@ def complete(
     """
     from spmkb.onboarding.service import complete as do_complete
 
-    ws = hires.open()
+    ws = opts.open()
     ev = do_complete(ws, rep, module, author=_author(author), on=_date(on, "--on"))
-    if hires.json_out:
+    if opts.json_out:
         cli.emit_json(ev.to_dict())
     else:
         typer.echo(
@@ -197,7 +197,7 @@ def certify(
     signed_off_by: str | None = typer.Option(None, "--signed-off-by", help="Who signs it off."),
     author: str | None = AuthorOpt,
     *,
-    hires: Hires,
+    opts: HireOptions,
 ) -> None:
     """Record a certification: the manager's rubric level per competency (below pass = not passed).
 
@@ -213,10 +213,10 @@ def certify(
             raise OnboardingError(f"cannot read --level {item!r}", field="--level",
                                   hint="write COMPETENCY=LEVEL, e.g. --level discovery=3")  # fmt: skip
         levels[comp.strip()] = int(value)
-    ws = hires.open()
+    ws = opts.open()
     ev, passed, msg = do_certify(ws, rep, module, levels, author=_author(author),
                                  signed_off_by=signed_off_by)  # fmt: skip
-    if hires.json_out:
+    if opts.json_out:
         cli.emit_json({**ev.to_dict(), "passed": passed, "message": msg})
     else:
         typer.echo(msg)
@@ -228,7 +228,7 @@ def note(
     text: str = typer.Option(..., "--text", help="The note."),
     author: str | None = AuthorOpt,
     *,
-    hires: Hires,
+    opts: HireOptions,
 ) -> None:
     """Save a note on a hire's onboarding record (e.g. a free-text milestone met).
 
@@ -236,8 +236,8 @@ def note(
     """
     from spmkb.onboarding.service import note as do_note
 
-    ev = do_note(hires.open(), rep, text, author=_author(author))
-    if hires.json_out:
+    ev = do_note(opts.open(), rep, text, author=_author(author))
+    if opts.json_out:
         cli.emit_json(ev.to_dict())
     else:
         typer.echo(f"Saved note for {ev.rep_id}; version {ev.version}")
