@@ -147,7 +147,8 @@ class DealPicker:
         """List the deals of ``data`` (a :class:`~spmkb.deals.schema.DealData`)."""
         self.index = deal_index(data)
         self._show_controls(len(self.index) > 0)
-        has_names = "name" in data.opportunities.columns
+        o = data.opportunities
+        has_names = "name" in o.columns and bool(o["name"].notna().any())
         self.query.placeholder = "account or deal name" if has_names else "account name or deal id"
         reps = self.index.reps()
         self.rep.options = [("any rep", ""), *((r, r) for r in reps)]
