@@ -79,7 +79,8 @@ class CoachingPanel(Panel):
         self.options = options_from(settings)
         self.plan: Any = None
         self.saved: Any = None
-        names = roster(data).names(with_deals=True)
+        ros = roster(data)  # reps still on the team: a plan for a leaver is refused
+        names = [n for n in ros.names(with_deals=True) if ros.find(n).end_date is None]
         self.rep = w.Dropdown(options=names, value=rep if rep in names else (names[0] if names else None),
                               description="Rep")  # fmt: skip
         self.window = w.Text(value=window, description="Window")
@@ -176,11 +177,53 @@ def render_profile(profile: Any) -> str:
         )
     parts[-1] += ".</p>"  # fmt: skip
     parts.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in profile.summary()) + "</ul>")
+    if profile.comparisons:
+        parts.append(_measures_table(profile))
     if t.left_out:
         parts.append("<p><small>Not ranked: " + "; ".join(
             f"{e(r)} ({e(why)})" for r, why in sorted(t.left_out.items())) + "</small></p>")  # fmt: skip
     parts += [f"<p><small>Note: {e(n)}</small></p>" for n in profile.notes]
     return "".join(parts)
+
+
+def _fig(value: float, unit: str) -> str:
+    """A tier figure: one decimal for small counts (4.9 contacts per deal, as the sentence)."""
+    from spmkb.reviews.render import fmt
+
+    if unit == "count" and value == value and abs(value) < 100:
+        return f"{value:.1f}"
+    return fmt(value, unit)
+
+
+def _diff(value: float, unit: str) -> str:
+    """A difference: points for rates, signed figures otherwise (never "-0")."""
+    if value != value:  # NaN
+        return "—"
+    if unit == "ratio":
+        return f"{round(value * 100) + 0.0:+.0f} pts"
+    text = _fig(abs(value), unit)
+    zero = not text.strip("0.,d ")
+    return text if zero else ("+" if value > 0 else "-") + text
+
+
+def _measures_table(profile: Any) -> str:
+    """Every measure compared: tier figures, difference with its interval, n, what it means."""
+    e = html.escape
+    rows = []
+    for c in profile.comparisons:
+        if c.reps_top == 0 and c.reps_rest == 0:
+            continue  # the data cannot show it (listed in the notes)
+        verdict = "finding" if c.finding else ("tested: no finding" if c.tested else "not tested")
+        rows.append(
+            f"<tr><td>{e(c.label)}</td><td>{_fig(c.top, c.unit)}</td><td>{_fig(c.rest, c.unit)}</td>"
+            f"<td>{_diff(c.diff, c.unit)} ({_diff(c.ci_low, c.unit)} to {_diff(c.ci_high, c.unit)})</td>"
+            f"<td>{c.n_top:,} / {c.n_rest:,} {e(c.n_of)} ({c.reps_top} / {c.reps_rest} reps)</td>"
+            f"<td>{'<b>finding</b>' if c.finding else verdict}</td><td><small>{e(c.note)}</small></td></tr>"
+        )  # fmt: skip
+    head = "".join(f"<th>{h}</th>" for h in ("Measure", "Top tier", "Rest",
+                   "Difference (95 % CI)", "n top / rest", "", "Note"))  # fmt: skip
+    return (f"<details open><summary>Every measure ({len(rows)})</summary><table class='spmkb-profile'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></details>")  # fmt: skip
 
 
 def render_board(board: Any, levels: tuple[float, ...]) -> str:
@@ -212,9 +255,10 @@ def render_rep_view(view: dict[str, Any]) -> str:
             parts.append(f"<p>Next level {_pct(view['next_level'])}: "
                          f"{view['to_next_level']:,.0f} to go.</p>")  # fmt: skip
         parts.append(f"<p>Position: {e(view['position'])}.</p>")
-    if view.get("awards"):
+    awards = [a for a in view.get("awards", []) if a["kind"] != "level"]  # the level is above
+    if awards:
         parts.append("<ul>" + "".join(f"<li>{e(a['title'])}: {e(a['detail'])}</li>"
-                                      for a in view["awards"]) + "</ul>")  # fmt: skip
+                                      for a in awards) + "</ul>")  # fmt: skip
     return "".join(parts)
 
 

@@ -21,7 +21,7 @@ from spmkb.coaching import build_plan, rep_view
 from spmkb.coaching.tiers import tiers
 from spmkb.deals.schema import DealData
 from spmkb.deals.store import save_deal_data
-from spmkb.errors import DealDataError, NotFoundError
+from spmkb.errors import DealDataError, NotFoundError, SpmkbError
 
 ENV = {"SPMKB_STORE": "", "SPMKB_DEALS": ""}
 
@@ -85,6 +85,18 @@ def test_plan_for_a_window_without_closed_deals_is_refused() -> None:
     assert str(err.value) == (
         "field 'window': no closed deals in 2024-H1 for team North — choose a window the deal "
         "data covers"
+    )
+
+
+def test_plan_for_a_rep_who_left_before_it_starts_is_refused() -> None:
+    """Rep 04 left on 2026-05-15 (inside the window): no plan for 2026-Q3, which starts later."""
+    data = make_team()
+    data.reps.loc[data.reps["rep"] == "Rep 04", "end_date"] = pd.Timestamp("2026-05-15")
+    with pytest.raises(SpmkbError) as err:
+        build_plan(data, "Rep 04", window="2026-H1")
+    assert str(err.value) == (
+        "field 'rep': Rep 04 left on 2026-05-15, before the plan would start (2026-07-01) — "
+        "coach a rep who is still on the team"
     )
 
 
