@@ -393,6 +393,7 @@ class TopFigure:
     n: int = 0  # the measure's n summed over those reps
     n_of: str = ""
     how: str = "mean"
+    shrunk: bool = False  # rates: each rep's rate shrunk towards the compared reps first
     message: str | None = None  # set instead of a value when the top tier is too small
 
     def basis(self) -> str:
@@ -403,7 +404,10 @@ class TopFigure:
         when = f"ranked over {self.window}"
         if self.period != self.window:
             when += f", measured in {self.period}"
-        return f"{who}, {when}: {self.how} of {self.reps} reps, n = {self.n} {self.n_of}"
+        how = f"{self.how} of {self.reps} reps" + (
+            " (rates shrunk towards the team)" if self.shrunk else ""
+        )
+        return f"{who}, {when}: {how}, n = {self.n} {self.n_of}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN as None) with the basis sentence."""
@@ -433,7 +437,7 @@ def top_figure(
     w = parse_window(window)
     p = Period.parse(period) if period is not None else w
     t = cached_tiers(data, w, team=team, options=opts)
-    fig = TopFigure(m.name, stage, w.label, p.label, t.team, n_of=m.n_of)
+    fig = TopFigure(m.name, stage, w.label, p.label, t.team, n_of=m.n_of, shrunk=m.unit == "ratio")
     where = f"{w.label}" + (f" ({t.team})" if t.team else "")
     if not comparable(m.name):
         fig.message = f"{m.label} defines the tiers: it is not compared with the top tier"
