@@ -272,11 +272,12 @@ def coach_followup(
 def profile_suggest(
     team: str | None = TeamOpt, window: str | None = WindowOpt,
     standards: Path | None = typer.Option(None, "--standards", help="standards.yml (default: the workspace's)."),
+    top_profile_kind: bool = typer.Option(False, "--top-profile", help="Suggest 'standard: top_profile' (resolved per review) instead of fixed targets."),
     store: Path | None = cli.StoreOpt, data: Path | None = DataOpt,
 ) -> None:  # fmt: skip
     """Print a diff of standards.yml setting the profile's findings as targets (nothing is written).
 
-    Example: spmkb profile suggest-standards --window 2026-H1 > standards.diff
+    Example: spmkb profile suggest-standards --window 2026-H1 --top-profile > standards.diff
     """
     from spmkb.coaching.profile import top_profile
     from spmkb.coaching.standards import suggest_standards
@@ -289,7 +290,8 @@ def profile_suggest(
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read standards file: {exc}", path=path) from None
     prof = top_profile(d, _window(d, window), team=team, options=opts)
-    diff = suggest_standards(prof, text, Path(path).name)
+    kind = "top_profile" if top_profile_kind else "absolute"
+    diff = suggest_standards(prof, text, Path(path).name, kind)
     if not diff:
         typer.echo(prof.message or "No change: no measure separates the top tier from the rest.")
         return

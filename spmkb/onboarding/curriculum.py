@@ -12,7 +12,8 @@ A module is an asset with an ``onboarding:`` block (see docs/onboarding.md)::
       certification: {rubric: onboarding/ae/demo-certification-rubric, pass_level: 3,
                       signed_off_by: manager}
       milestone: {text: "5 opportunities created", measure: opportunities_created,
-                  threshold: 5, day: 30}
+                  threshold: 5, day: 30}   # or threshold: top_profile (the top tier's own
+                                           # figure by day 30 of their tenure)
 
 :func:`build_curriculum` turns assets into :class:`Module` records and collects every problem
 (:mod:`spmkb.onboarding.lint` adds file lines). Each track has a version: a hash of its
@@ -50,20 +51,41 @@ REGISTRY_MILESTONE_MEASURES: tuple[str, ...] = (
 )
 
 
+#: The milestone threshold that takes its value from the top tier (see milestones.py).
+TOP_PROFILE = "top_profile"
+
+
 @dataclass(frozen=True)
 class Milestone(Jsonable):
-    """A milestone: free text, optionally measured (``measure`` ≥ ``threshold`` by ``day``)."""
+    """A milestone: free text, optionally measured (``measure`` ≥ ``threshold`` by ``day``).
+
+    ``target = "top_profile"``: no fixed threshold; the top tier's own figure by ``day`` of
+    their tenure is the threshold, resolved on the deal data when milestones are evaluated.
+    """
 
     text: str
     measure: str | None = None
     threshold: float | None = None
     day: int | None = None
     activity_type: str | None = None
+    target: str | None = None
 
     @property
     def measured(self) -> bool:
-        """Whether the deal data can tell if it was met."""
+        """Whether the deal data can tell if it was met against a fixed threshold."""
         return self.measure is not None and self.threshold is not None and self.day is not None
+
+    @property
+    def from_profile(self) -> bool:
+        """Whether the threshold is the top tier's figure (resolved at evaluation)."""
+        return self.target == TOP_PROFILE and self.measure is not None and self.day is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (``target`` only when set, so fixed milestones keep their version)."""
+        d = asdict(self)
+        if d["target"] is None:
+            del d["target"]
+        return d
 
 
 @dataclass(frozen=True)
@@ -263,10 +285,15 @@ def _milestone(raw: Any, asset: Asset, problems: list[Problem], max_day: int) ->
             problems.append(_problem(asset, "onboarding-measure", msg, "milestone.measure", hint,
                                      value=measure))  # fmt: skip
             ok = False
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
+        if threshold == TOP_PROFILE:
+            ok = _top_profile_measure(asset, measure, problems) and ok
+        elif (
+            isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0
+        ):
             problems.append(_problem(asset, "onboarding-milestone", f"milestone threshold must be "
-                                     f"a positive number, got {threshold!r}", "milestone.threshold",
-                                     "e.g. threshold: 5"))  # fmt: skip
+                                     f"a positive number or top_profile, got {threshold!r}",
+                                     "milestone.threshold", "e.g. threshold: 5, or threshold: "
+                                     "top_profile for the top tier's figure by that day"))  # fmt: skip
             ok = False
         if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= max_day:
             problems.append(_problem(asset, "onboarding-day", f"milestone day {day!r} is outside "
@@ -278,13 +305,36 @@ def _milestone(raw: Any, asset: Asset, problems: list[Problem], max_day: int) ->
                                  "but no measure", "milestone", "add measure: "
                                  "opportunities_created (or remove threshold and day)"))  # fmt: skip
         ok = False
+    top = ok and measure is not None and threshold == TOP_PROFILE
     if not text:
-        text = f"{measure} ≥ {threshold:g} by day {day}" if ok and measure else "milestone"
+        if top:
+            text = f"{measure} ≥ the top tier's figure by day {day}"
+        else:
+            text = f"{measure} ≥ {threshold:g} by day {day}" if ok and measure else "milestone"
     if not ok:
         return Milestone(text)
     atype = raw.get("activity_type")
+    if top:
+        return Milestone(text, measure, None, day, str(atype) if atype else None, TOP_PROFILE)
     return Milestone(text, measure, float(threshold) if measure else None, day if measure else None,
                      str(atype) if atype else None)  # fmt: skip
+
+
+def _top_profile_measure(asset: Asset, measure: str, problems: list[Problem]) -> bool:
+    """``threshold: top_profile`` needs a measure the top tier can be compared on."""
+    from spmkb.deals.tiers import comparable
+
+    if measure in LOCAL_MEASURES:
+        why = f"{measure} is an SDR measure and SDRs are not ranked into tiers"
+    elif measure in REGISTRY_MILESTONE_MEASURES and not comparable(measure):
+        why = f"{measure} defines the tiers, so the top tier's figure is high by construction"
+    else:
+        return True  # an unknown measure is reported on its own
+    problems.append(_problem(asset, "onboarding-milestone", f"threshold top_profile cannot be "
+                             f"used here: {why}", "milestone.threshold", "use a number, or a "
+                             "measure such as opportunities_created, pipeline_created or "
+                             "activity_volume"))  # fmt: skip
+    return False
 
 
 def _certification(

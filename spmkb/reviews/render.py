@@ -93,7 +93,7 @@ def render_scorecard(card: pd.DataFrame) -> str:
             [
                 html.escape(r.label),
                 value,
-                f"{fmt(r.standard, unit)} ({kind})",
+                f"{fmt(r.standard, unit)} ({kind})" + _basis(r),
                 VERDICT.get(r.verdict, "—"),
                 f"{r.n} {html.escape(r.n_of)}",
                 html.escape(r.warning or ""),
@@ -102,6 +102,14 @@ def render_scorecard(card: pd.DataFrame) -> str:
     return _safe(
         _table(["Measure", "Value", "Standard", "Verdict", "n", "Note"], rows, "spmkb-scorecard")
     )
+
+
+def _basis(row: Any) -> str:
+    """What a ``top_profile`` standard rests on (window, team, reps, n), in small print."""
+    basis = getattr(row, "basis", "") or ""
+    if not basis or _missing(row.standard):
+        return ""
+    return f"<br><small>{html.escape(basis)}</small>"
 
 
 def render_trend(trend: pd.DataFrame) -> str:
