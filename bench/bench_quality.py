@@ -74,6 +74,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "asset_weight": 1.0,
         "asset_headings": 0,
     },
+    "embed-summary+asset-summary": {
+        **BEFORE,
+        "embed": "summary",
+        "asset_weight": 1.0,
+        "asset_headings": 0,
+    },
     "decay-0.5+embed-summary": {**BEFORE, "combine": "decay", "decay": 0.5, "embed": "summary"},
     "decay-0.5+embed-summary+asset-summary": {
         **BEFORE,
