@@ -168,6 +168,7 @@ class ReviewForm(Panel):
         self.save_button.on_click(lambda _b: self.save())
         self.reload_button.on_click(lambda _b: self.load())
         self.history = w.HTML(render_history([]))
+        self.history.add_class("jp-RenderedHTMLCommon")  # JupyterLab's table style
         heading = w.HTML(f"<h3>Review: {html.escape(rep)} — {html.escape(self.period)}</h3>")
         ratings_box = (
             w.VBox(rows)
