@@ -126,6 +126,8 @@ def test_generated_review_shows_saved_answers_and_run_all_prompt_not_widget_text
         assert notebook.count('rep = "Priya Nair"') == 1
         assert "papermill" not in notebook
         assert "without encryption" not in notebook
+        # opening it changed nothing: no unsaved-changes mark on the tab
+        assert page.locator(".lm-TabBar-tab.jp-mod-dirty").count() == 0
         _shoot(page, "review-generated.png", lab)
     except Exception:
         page.screenshot(path=str(SHOTS / "review-generated-failure.png"), full_page=True)
