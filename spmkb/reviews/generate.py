@@ -172,7 +172,8 @@ def finish_notebook(nb: Any) -> Any:
 
     Drops the template's ``parameters`` cell (its example values stand above the injected
     ones), the widget state papermill saved (a form that cannot save; the form cell's HTML
-    output shows the saved answers instead) and any kernel warning about unencrypted TCP.
+    output shows the saved answers instead) and any kernel warning about unencrypted TCP;
+    numbers the executed cells from 1.
     """
     from spmkb.notebooks import TCP_WARNING
 
@@ -182,9 +183,16 @@ def finish_notebook(nb: Any) -> Any:
         if not ("parameters" in c.metadata.get("tags", []) and c.cell_type == "code")
     ]
     nb.metadata.pop("widgets", None)
+    count = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        if cell.get("execution_count") is not None:  # [1], [2]… even in a reused kernel
+            count += 1
+            cell.execution_count = count
+            for out in cell.outputs:
+                if "execution_count" in out:
+                    out["execution_count"] = count
         for out in cell.outputs:
             if out.get("output_type") == "stream" and TCP_WARNING in out.get("text", ""):
                 out["text"] = "".join(

@@ -167,8 +167,10 @@ class ReviewForm(Panel):
         self.reload_button = w.Button(description="Reload", icon="refresh")
         self.save_button.on_click(lambda _b: self.save())
         self.reload_button.on_click(lambda _b: self.load())
+        self.status.layout = w.Layout(flex="1 1 0%", margin="0 0 0 8px")  # wraps beside Save
         self.history = w.HTML(render_history([]))
         self.history.add_class("jp-RenderedHTMLCommon")  # JupyterLab's table style
+        self.history.layout = w.Layout(align_self="flex-start")  # table on the left, not centred
         heading = w.HTML(f"<h3>Review: {html.escape(rep)} — {html.escape(self.period)}</h3>")
         ratings_box = (
             w.VBox(rows)

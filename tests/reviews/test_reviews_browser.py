@@ -150,10 +150,16 @@ def test_run_all_gives_the_live_form_and_an_unchanged_save_adds_no_version(page,
         author = page.locator(".jp-OutputArea-output .widget-text input[placeholder='your name']")
         author.fill("Grace Okafor")
         save = page.locator(".jp-OutputArea-output button.jupyter-button", has_text="Save")
-        save.click()
         row = page.locator(".jp-OutputArea-output .widget-hbox").filter(
             has=page.locator("button.jupyter-button", has_text="Save")
         )
+        status = page.locator(".jp-OutputArea-output .widget-dropdown select").last
+        status.select_option("submitted")  # Closing is not rated: refused, said beside Save
+        save.click()
+        row.get_by_text("competencies not rated: closing").wait_for(timeout=60_000)
+        _shoot(page, "review-refused-save.png", lab)
+        status.select_option("draft")
+        save.click()
         row.get_by_text("No changes since version 1: nothing saved.").wait_for(timeout=60_000)
         assert [v.version for v in store.versions(conn, "Priya Nair", "2026-Q2")] == [1]
         _shoot(page, "review-unchanged-save.png", lab)

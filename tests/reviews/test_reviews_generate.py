@@ -131,9 +131,9 @@ def test_generated_review_looks_finished(generated) -> None:
 
 
 def test_finish_notebook_drops_example_parameters_state_and_tcp_warning() -> None:
-    """A hand-made executed notebook: example parameters + injected ones, a stderr output with
-    the TCP warning and another line, saved widget state. Finished: the injected cell, the
-    other stderr line and nothing else."""
+    """A hand-made executed notebook: example parameters + injected ones (counts 41, 42), a
+    stderr output with the TCP warning and another line (count 43), saved widget state.
+    Finished: the injected cell and the other stderr line, numbered 1 and 2, nothing else."""
     from spmkb.notebooks import TCP_WARNING
     from spmkb.reviews.generate import finish_notebook
 
@@ -142,7 +142,9 @@ def test_finish_notebook_drops_example_parameters_state_and_tcp_warning() -> Non
     example.metadata["tags"] = ["parameters"]
     injected = nbformat.v4.new_code_cell('rep = "Priya Nair"')
     injected.metadata["tags"] = ["injected-parameters"]
+    example.execution_count, injected.execution_count = 41, 42  # a reused kernel's counts
     run = nbformat.v4.new_code_cell("review = open_review(rep)")
+    run.execution_count = 43
     run.outputs = [
         nbformat.v4.new_output("stream", name="stderr", text=f"{TCP_WARNING}. Use IPC.\nother\n"),
         nbformat.v4.new_output("stream", name="stderr", text=f"[W] {TCP_WARNING}\n"),
@@ -157,6 +159,7 @@ def test_finish_notebook_drops_example_parameters_state_and_tcp_warning() -> Non
     ]
     assert [o["text"] for o in done.cells[2].outputs] == ["other\n"]
     assert "widgets" not in done.metadata
+    assert [c.execution_count for c in done.cells if c.cell_type == "code"] == [1, 2]
 
 
 def test_period_warnings(sample_data) -> None:
