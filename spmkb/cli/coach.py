@@ -10,12 +10,8 @@ import typer
 
 from spmkb.cli import _app as cli
 
-coach_app = typer.Typer(
-    help="Coaching plans: focus, assets, goals, follow-up.", no_args_is_help=True
-)
-profile_app = typer.Typer(
-    help="The top-performer profile and what it suggests.", no_args_is_help=True
-)
+coach_app = cli.App(help="Coaching plans: focus, assets, goals, follow-up.", no_args_is_help=True)
+profile_app = cli.App(help="The top-performer profile and what it suggests.", no_args_is_help=True)
 cli.app.add_typer(coach_app, name="coach")
 cli.app.add_typer(profile_app, name="profile")
 
@@ -56,7 +52,6 @@ def _with(opts: Any, **kw: Any) -> Any:
 
 
 @cli.report_app.command("profile")
-@cli.handle_errors
 def report_profile(
     team: str | None = TeamOpt, window: str | None = WindowOpt, keep: bool = KeepOpt,
     store: Path | None = cli.StoreOpt, data: Path | None = DataOpt, json_out: bool = cli.JsonOpt,
@@ -95,7 +90,6 @@ def report_profile(
 
 
 @cli.report_app.command("recognition")
-@cli.handle_errors
 def report_recognition(
     period: str = typer.Option(..., "--period", help="Period: 2026-Q2, 2026-H1, 2026-07 or 2026."),
     team: str | None = TeamOpt,
@@ -178,7 +172,6 @@ def _plan_text(plan: Any) -> None:
 
 
 @coach_app.command("plan")
-@cli.handle_errors
 def coach_plan(
     rep: str = RepOpt, window: str | None = WindowOpt,
     period: str | None = typer.Option(None, "--period", help="Period coached (default: the quarter after the window)."),
@@ -220,7 +213,6 @@ def coach_plan(
 
 
 @coach_app.command("show")
-@cli.handle_errors
 def coach_show(
     rep: str = RepOpt,
     period: str | None = typer.Option(None, "--period", help="Period coached (default: the latest plan)."),
@@ -247,7 +239,6 @@ def coach_show(
 
 
 @coach_app.command("followup")
-@cli.handle_errors
 def coach_followup(
     rep: str = RepOpt,
     period: str | None = typer.Option(None, "--period", help="Period coached (default: the latest plan)."),
@@ -278,7 +269,6 @@ def coach_followup(
 
 
 @profile_app.command("suggest-standards")
-@cli.handle_errors
 def profile_suggest(
     team: str | None = TeamOpt, window: str | None = WindowOpt,
     standards: Path | None = typer.Option(None, "--standards", help="standards.yml (default: the workspace's)."),
@@ -307,7 +297,6 @@ def profile_suggest(
 
 
 @cli.report_app.command("asset-outcomes")
-@cli.handle_errors
 def report_asset_outcomes(
     store: Path | None = cli.StoreOpt, data: Path | None = DataOpt, json_out: bool = cli.JsonOpt,
 ) -> None:  # fmt: skip

@@ -38,6 +38,7 @@ from spmkb.coaching.tiers import Tiers, _closed_in, tiers
 from spmkb.deals.measures import MEASURES, Measure, per_rep
 from spmkb.deals.periods import Period
 from spmkb.deals.schema import PIPELINE_STAGES, DealData
+from spmkb.fmt import PROSE, figure
 
 #: Measures that define the tiers or describe one day: never compared.
 NOT_COMPARED: frozenset[str] = frozenset(
@@ -151,13 +152,7 @@ class Profile:
 def _fmt(value: float, unit: str) -> str:
     if value is None or not np.isfinite(value):
         return "n/a"
-    if unit == "ratio":
-        return f"{value:.0%}"
-    if unit == "money":
-        return f"{value:,.0f}"
-    if unit == "days":
-        return f"{value:.0f} days"
-    return f"{value:.1f}"
+    return figure(value, unit, PROSE)
 
 
 def _fmt_diff(value: float, unit: str) -> str:

@@ -30,7 +30,8 @@ from typing import Any
 from spmkb.config import Settings
 from spmkb.content.library import load_library
 from spmkb.content.model import Asset
-from spmkb.errors import NotFoundError, OnboardingError, Problem, suggest
+from spmkb.errors import NotFoundError, OnboardingError, Problem, did_you_mean, suggest
+from spmkb.jsonable import Jsonable
 from spmkb.onboarding.settings import OnboardingSettings, onboarding_settings
 
 #: Milestone measures computed in spmkb.onboarding.milestones besides the registry's.
@@ -50,7 +51,7 @@ REGISTRY_MILESTONE_MEASURES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class Milestone:
+class Milestone(Jsonable):
     """A milestone: free text, optionally measured (``measure`` ≥ ``threshold`` by ``day``)."""
 
     text: str
@@ -63,10 +64,6 @@ class Milestone:
     def measured(self) -> bool:
         """Whether the deal data can tell if it was met."""
         return self.measure is not None and self.threshold is not None and self.day is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -103,15 +100,9 @@ class Module:
     required: bool = True
 
     def fingerprint(self) -> dict[str, Any]:
-        """What a plan depends on (for the curriculum version)."""
-        return {
-            "id": self.id,
-            "day": self.day,
-            "order": self.order,
-            "requires": list(self.requires),
-            "certification": self.certification.to_dict() if self.certification else None,
-            "milestone": self.milestone.to_dict() if self.milestone else None,
-        }
+        """What a plan depends on (for the curriculum version): these fields of ``to_dict()``."""
+        d = self.to_dict()
+        return {k: d[k] for k in ("id", "day", "order", "requires", "certification", "milestone")}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -268,10 +259,9 @@ def _milestone(raw: Any, asset: Asset, problems: list[Problem], max_day: int) ->
                 msg = f"measure {measure!r} is not a count or an amount: it cannot be a milestone"
             else:
                 msg = f"unknown measure {measure!r}"
-            close = suggest(measure, known)
-            hint = (f"did you mean '{close[0]}'? " if close else "") + "milestone measures: "
-            problems.append(_problem(asset, "onboarding-measure", msg, "milestone.measure",
-                                     hint + ", ".join(known), value=measure))  # fmt: skip
+            hint = did_you_mean(measure, known, "milestone measures: ")
+            problems.append(_problem(asset, "onboarding-measure", msg, "milestone.measure", hint,
+                                     value=measure))  # fmt: skip
             ok = False
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
             problems.append(_problem(asset, "onboarding-milestone", f"milestone threshold must be "

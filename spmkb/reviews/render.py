@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from spmkb.deals.measures import MEASURES
+from spmkb.fmt import CELL, figure
 
 VERDICT = {"above": "▲ above", "met": "● met", "below": "▼ below", None: "— no verdict"}
 
@@ -40,16 +41,8 @@ def fmt(value: Any, unit: str = "") -> str:
     """Format a figure for display: ratios as %, money with separators, days with 'd'."""
     if _missing(value):
         return "—"
-    if unit == "ratio":
-        return f"{float(value):.0%}"
-    if unit == "money":
-        return f"{float(value):,.0f}"
-    if unit == "days":
-        return f"{float(value):.1f} d"
-    if unit == "count":
-        return f"{float(value):,.0f}"
-    if unit == "times":
-        return f"{float(value):.2f}×"
+    if unit in CELL:
+        return figure(value, unit)
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
     return html.escape(str(value))
