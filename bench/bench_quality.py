@@ -6,7 +6,7 @@ Run: .venv/bin/python bench/bench_quality.py [--store bench/output/quality]
      .venv/bin/python bench/bench_quality.py --sweep   # also a grid of fusion settings
 
 Sets: ``sample`` = eval/queries.yml over playbooks/ (70 assets, 90 queries); ``sourcegraph`` =
-eval/sourcegraph.yml over ../shared/data/playbooks-sourcegraph (105 pages, 53 queries written
+eval/sourcegraph.yml over ../shared/data/playbooks-sourcegraph (105 pages + SOURCE.md, 53 queries written
 before any search); ``cranfield`` = ../shared/data/ir-cranfield (1,400 abstracts, 225 queries,
 BEIR layout, no kinds). Variants are the switches of :mod:`spmkb.search.ranking`, set through
 the settings' ``[ranking]`` table; those that change the embedded text get an index of their
