@@ -70,9 +70,8 @@ def recall_at_k(
 ) -> float:
     """Share of the relevant ids found among the first ``k`` ranked ids (0 when none relevant)."""
     grades = _grades(relevant)
-    if not grades:
-        return 0.0
-    return sum(1 for r in _unique(ranked, k) if r in grades) / len(grades)
+    found = sum(1 for r in _unique(ranked, k) if r in grades)
+    return found / len(grades) if grades else 0.0
 
 
 def mrr(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spmkb.errors import Problem, SearchError, suggest
+from spmkb.errors import Problem, SearchError, did_you_mean, suggest
 
 #: Filters a labeled query may carry (the keyword arguments of ``Searcher.search``).
 FILTERS = ("stage", "type", "persona", "industry", "competitor")
@@ -192,15 +192,9 @@ def _filters(node: Any, path: str) -> tuple[dict[str, str], list[Problem]]:
     for key, value in node.value:
         name = str(key.value)
         if name not in FILTERS:
-            close = suggest(name, FILTERS)
+            hint = did_you_mean(name, FILTERS, "use ")
             problems.append(
-                _problem(
-                    f"unknown filter '{name}'",
-                    path,
-                    key,
-                    f"filters.{name}",
-                    (f"did you mean '{close[0]}'? " if close else "") + "use " + ", ".join(FILTERS),
-                )
+                _problem(f"unknown filter '{name}'", path, key, f"filters.{name}", hint)
             )
         elif not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
             problems.append(
@@ -315,18 +309,8 @@ def parse_queries(text: str, path: str = "<queries>") -> tuple[list[LabeledQuery
         bad: list[Problem] = []
         for name, (key, _) in fields.items():
             if name not in ENTRY_KEYS:
-                close = suggest(name, ENTRY_KEYS)
-                bad.append(
-                    _problem(
-                        f"unknown key '{name}'",
-                        path,
-                        key,
-                        name,
-                        (f"did you mean '{close[0]}'? " if close else "")
-                        + "use "
-                        + ", ".join(ENTRY_KEYS),
-                    )
-                )
+                hint = did_you_mean(name, ENTRY_KEYS, "use ")
+                bad.append(_problem(f"unknown key '{name}'", path, key, name, hint))
         query_node = fields.get("query", (None, None))[1]
         query = str(query_node.value).strip() if isinstance(query_node, yaml.ScalarNode) else ""
         if not query:
