@@ -12,7 +12,7 @@ judges, relative to the file; without it the set is scored against the workspace
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +40,10 @@ class LabeledQuery:
     kind: str | None = None  # one of KINDS, None when the set does not say
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the query as a JSON-ready dict."""
-        return {
-            "id": self.id,
-            "query": self.query,
-            "kind": self.kind,
-            "filters": dict(self.filters),
-            "relevant": dict(self.relevant),
-            "line": self.line,
-        }
+        """Return the query as a JSON-ready dict (its fields but the source file)."""
+        out = asdict(self)
+        del out["source"]
+        return out
 
 
 def _problem(
