@@ -81,8 +81,10 @@ class RecommendPanel(SearchBacked):
 
     def fill(self, facets: dict[str, list[str]]) -> None:
         """Industry and persona dropdowns, competitor suggestions, from the index."""
-        self.industry.options = [("any", ""), *((v, v) for v in facets.get("industries", []))]
-        self.persona.options = [("any", ""), *((v, v) for v in facets.get("personas", []))]
+        self.set_options(
+            self.industry, [("any", ""), *((v, v) for v in facets.get("industries", []))]
+        )
+        self.set_options(self.persona, [("any", ""), *((v, v) for v in facets.get("personas", []))])
         self.competitor.options = tuple(facets.get("competitors", []))
 
     @guarded
@@ -111,7 +113,9 @@ class RecommendPanel(SearchBacked):
         self.output.value = render.render_pack(for_panel(pack), lab_link=self.lab_link)
         self.opens.children = tuple(self._open_button(i) for i in pack.items if i.hit is not None)
         found = sum(1 for i in pack.items if i.hit is not None)
-        self.set_status(f"{found} of {len(pack.items)} slots filled in {pack.took_ms:.0f} ms", "ok")
+        done = f"{found} of {len(pack.items)} slots filled in {pack.took_ms:.0f} ms"
+        news = self.index_news()  # this query was the one that found a re-built index
+        self.set_status(f"{done}. {news}" if news else done, "ok")
         return pack
 
     def _open_button(self, item: Any) -> w.Button:
