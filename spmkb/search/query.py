@@ -350,7 +350,7 @@ class Searcher:
         hits = self._group(scores, text, k)
         shown = {arg: filters[key] for arg, key in FILTER_KEYS.items() if key in filters}
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, shown, hits, took, mode, notes=list(self.notes))
+        return SearchResult(text, shown, hits, took, mode, notes=list(self.notes), k=k)
 
     def _exact_boost(self, query: str) -> float:
         """Lexical weight multiplier when the query holds acronyms or codes (MEDDPPICC, SKO)."""
