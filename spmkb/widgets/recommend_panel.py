@@ -87,6 +87,11 @@ class RecommendPanel(SearchBacked):
         self.set_options(self.persona, [("any", ""), *((v, v) for v in facets.get("personas", []))])
         self.competitor.options = tuple(facets.get("competitors", []))
 
+    def ready_message(self) -> str:
+        """How many assets are indexed, and what to do next."""
+        n = self.searcher.count()
+        return f"Ready — {n} assets indexed. Pick a stage (or a deal) and press Recommend."
+
     @guarded
     def recommend(self) -> Any:
         """Build the pack for the picked stage (or deal) and render it (the button handler)."""
@@ -114,8 +119,9 @@ class RecommendPanel(SearchBacked):
         self.opens.children = tuple(self._open_button(i) for i in pack.items if i.hit is not None)
         found = sum(1 for i in pack.items if i.hit is not None)
         done = f"{found} of {len(pack.items)} slots filled in {pack.took_ms:.0f} ms"
-        news = self.index_news()  # this query was the one that found a re-built index
-        self.set_status(f"{done}. {news}" if news else done, "ok")
+        self.index_news()  # this query may be the one that found a re-built index
+        note = self.refreshed_note  # keep saying when the index last changed under this panel
+        self.set_status(f"{done}. {note}" if note else done, "ok")
         return pack
 
     def _open_button(self, item: Any) -> w.Button:

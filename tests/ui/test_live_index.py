@@ -106,6 +106,7 @@ def test_open_panels_say_within_5_s_that_another_process_reindexed(live) -> None
         assert pack.items[1].slot == "battlecard"
         assert pack.items[1].hit.id == NEW_ID
         assert text_of(before.status.value).startswith("4 of 4 slots filled in ")
+        assert REFRESHED.search(text_of(before.status.value))  # still says when
     finally:
         search.stop_watching(10)
         before.stop_watching(10)
