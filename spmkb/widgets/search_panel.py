@@ -162,9 +162,10 @@ class SearchBacked(Panel):
     def poll(self) -> str | None:
         """Watcher: reload the index if it changed; "Index refreshed …" once per reload."""
         loading = self._loader is not None and self._loader.is_alive()
-        if self.searcher is None or loading or self.load_error is not None:
+        refresh = getattr(self.searcher, "refresh", None)  # an index without one is not watched
+        if refresh is None or loading or self.load_error is not None:
             return None
-        self.searcher.refresh()
+        refresh()
         return self.index_news()
 
     def index_news(self) -> str | None:
