@@ -57,8 +57,8 @@ CREATE TABLE IF NOT EXISTS search_open (
 """,
 )
 
-#: Searches with fewer results than this (or than they asked for, if fewer) count as "poor".
-POOR_RESULTS = 3
+#: Searches with fewer results than this count as "poor".
+POOR_RESULTS = 3  # or than they asked for (k), when that is fewer
 #: Faces that cannot record an open: their searches are never "poor" for not being opened.
 NO_OPENS = ("cli", "api")
 #: Stages/types with fewer assets than this are listed as thin coverage.

@@ -16,7 +16,6 @@ Fusion weights live in ``spmkb.toml``::
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 import time
@@ -24,6 +23,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import wraps
 from types import SimpleNamespace
 from typing import Any
 
@@ -116,7 +116,7 @@ def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run ``method`` under the searcher's lock: a refresh from a panel's watcher thread never
     swaps the records while a query in another thread reads them."""
 
-    @functools.wraps(method)
+    @wraps(method)
     def wrapper(self: Searcher, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             return method(self, *args, **kwargs)
@@ -126,9 +126,6 @@ def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
 
 class Searcher:
     """Search one index: hybrid/semantic/lexical queries, facets, similar assets."""
-
-    #: ``time.time()`` of the last reload after the index changed (None: never reloaded).
-    refreshed_at: float | None = None
 
     def __init__(self, settings: Settings, store: Store, embedder: Embedder | None = None) -> None:
         self.settings = settings
@@ -211,7 +208,19 @@ class Searcher:
                 # client, the vectors another process wrote (semantic side).
                 self.store.reopen()
                 self._load()
-                self.refreshed_at = time.time()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder (loaded on first semantic query)."""
+        if self._embedder is None:
+            self._embedder = embedder_for(self.settings)
+        return self._embedder
+
+    @property
+    def version(self) -> tuple[Any, ...]:
+        """What identifies the index state loaded; it changes when :meth:`refresh` reloads
+        because another process re-indexed (open panels say so)."""
+        return self._version
 
     def _nearest(
         self, vector: Any, n: int, where: dict[str, Any] | None = None
@@ -225,13 +234,6 @@ class Searcher:
                 raise
             self.refresh(force=True)
             return self.store.query(vector, n, where)
-
-    @property
-    def embedder(self) -> Embedder:
-        """The embedder (loaded on first semantic query)."""
-        if self._embedder is None:
-            self._embedder = embedder_for(self.settings)
-        return self._embedder
 
     # -- filters -----------------------------------------------------------------------
     def _filters(self, **given: str | None) -> dict[str, str]:

@@ -123,7 +123,7 @@ class SearchBacked(Panel):
         self.settings = settings
         self.searcher = searcher
         self._root: tuple[Path | None, str] = (Path.cwd().resolve(), "/")
-        self._seen_refresh: float | None = None
+        self._seen_version: Any = None
         self._news_lock = threading.Lock()
         self._filling = False
         #: The last "Index refreshed …" message ("" before the first re-index).
@@ -146,7 +146,7 @@ class SearchBacked(Panel):
             from spmkb.search.query import get_searcher
 
             self.searcher = get_searcher(self.settings)
-        self._seen_refresh = self.searcher.refreshed_at
+        self._seen_version = getattr(self.searcher, "version", None)
         self.fill(self.searcher.facets())
         embed.embedder_for(self.settings)  # wait for the embedder the settings name
         return self.ready_message()
@@ -170,15 +170,15 @@ class SearchBacked(Panel):
 
     def index_news(self) -> str | None:
         """After a reload this panel has not reported yet: re-fill the filters and return
-        "Index refreshed HH:MM:SS — N assets indexed." (local time); else None."""
+        "Index refreshed HH:MM:SS — N assets indexed." (local time it noticed); else None."""
         with self._news_lock:
-            at = getattr(self.searcher, "refreshed_at", None)
-            if at is None or at == self._seen_refresh:
+            version = getattr(self.searcher, "version", None)
+            if version is None or version == self._seen_version:
                 return None
-            self._seen_refresh = at
+            self._seen_version = version
             self.fill(self.searcher.facets())
             n = self.searcher.count()
-            when = datetime.fromtimestamp(at).strftime("%H:%M:%S")
+            when = datetime.now().strftime("%H:%M:%S")
             self.refreshed_note = f"Index refreshed {when} — {n} assets indexed."
             return self.refreshed_note
 
