@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from spmkb.deals.measures import MEASURES
+from spmkb.fmt import CELL, figure
 
 VERDICT = {"above": "▲ above", "met": "● met", "below": "▼ below", None: "— no verdict"}
 
@@ -38,16 +39,8 @@ def fmt(value: Any, unit: str = "") -> str:
     """Format a figure for display: ratios as %, money with separators, days with 'd'."""
     if _missing(value):
         return "—"
-    if unit == "ratio":
-        return f"{float(value):.0%}"
-    if unit == "money":
-        return f"{float(value):,.0f}"
-    if unit == "days":
-        return f"{float(value):.1f} d"
-    if unit == "count":
-        return f"{float(value):,.0f}"
-    if unit == "times":
-        return f"{float(value):.2f}×"
+    if unit in CELL:
+        return figure(value, unit)
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
     return html.escape(str(value))
@@ -100,7 +93,7 @@ def render_scorecard(card: pd.DataFrame) -> str:
             [
                 html.escape(r.label),
                 value,
-                f"{fmt(r.standard, unit)} ({kind})",
+                f"{fmt(r.standard, unit)} ({kind})" + _basis(r),
                 VERDICT.get(r.verdict, "—"),
                 f"{r.n} {html.escape(r.n_of)}",
                 html.escape(r.warning or ""),
@@ -109,6 +102,14 @@ def render_scorecard(card: pd.DataFrame) -> str:
     return _safe(
         _table(["Measure", "Value", "Standard", "Verdict", "n", "Note"], rows, "spmkb-scorecard")
     )
+
+
+def _basis(row: Any) -> str:
+    """What a ``top_profile`` standard rests on (window, team, reps, n), in small print."""
+    basis = getattr(row, "basis", "") or ""
+    if not basis or _missing(row.standard):
+        return ""
+    return f"<br><small>{html.escape(basis)}</small>"
 
 
 def render_trend(trend: pd.DataFrame) -> str:
