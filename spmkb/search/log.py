@@ -59,8 +59,11 @@ CREATE TABLE IF NOT EXISTS search_open (
 """,
 )
 
-#: Columns added to ``search_open`` after its first release (older databases gain them).
-_ADDED_OPEN_COLUMNS = (("deal_id", "TEXT"), ("deal_stage", "TEXT"))
+#: Columns added after the tables' first release (older databases gain them).
+_ADDED_COLUMNS = {
+    "search_open": (("deal_id", "TEXT"), ("deal_stage", "TEXT")),
+    "search_log": (("k", "INTEGER"),),
+}
 
 #: Searches with fewer results than this count as "poor".
 POOR_RESULTS = 3  # or than they asked for (k), when that is fewer
@@ -74,15 +77,17 @@ _CONNECTIONS: dict[tuple[str, int], sqlite3.Connection] = {}
 
 
 def _upgrade(conn: sqlite3.Connection) -> sqlite3.Connection:
-    """Add the ``search_open`` columns a database made by an older spmkb lacks (deal id, stage)."""
-    have = {r[1] for r in conn.execute("PRAGMA table_info(search_open)")}
-    missing = [(n, t) for n, t in _ADDED_OPEN_COLUMNS if n not in have]
-    if missing:
-        with transaction(conn):
-            have = {r[1] for r in conn.execute("PRAGMA table_info(search_open)")}
-            for name, kind in missing:
-                if name not in have:  # another process may have added it meanwhile
-                    conn.execute(f"ALTER TABLE search_open ADD COLUMN {name} {kind}")
+    """Add the columns a database made by an older spmkb lacks (opens: deal id and stage;
+    searches: the k they asked for)."""
+    for table, added in _ADDED_COLUMNS.items():
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        missing = [(n, t) for n, t in added if n not in have]
+        if missing:
+            with transaction(conn):
+                have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+                for name, kind in missing:
+                    if name not in have:  # another process may have added it meanwhile
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
     return conn
 
 
@@ -104,17 +109,6 @@ def local_time(ts: str | None) -> str:
     if not ts:
         return ""
     return datetime.fromisoformat(ts).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _with_k(conn: sqlite3.Connection) -> sqlite3.Connection:
-    """Add ``search_log.k`` to a database made before searches recorded what they asked for."""
-    have = {r[1] for r in conn.execute("PRAGMA table_info(search_log)")}  # ~0.1 ms
-    if "k" not in have:
-        with transaction(conn):
-            have = {r[1] for r in conn.execute("PRAGMA table_info(search_log)")}
-            if "k" not in have:  # another process may have added it meanwhile
-                conn.execute("ALTER TABLE search_log ADD COLUMN k INTEGER")
-    return conn
 
 
 def normalise_query(query: str) -> str:
@@ -140,7 +134,7 @@ def log_search(
         json.dumps([h.id for h in result.hits]),
         getattr(result, "k", None),
     )
-    conn = _with_k(_connect(settings))
+    conn = _connect(settings)
     with transaction(conn):
         cur = conn.execute(
             "INSERT INTO search_log (ts, session, source, query, norm_query, filters, mode, "
@@ -192,15 +186,14 @@ def read_searches(settings: Settings) -> pd.DataFrame:
     """Every logged search as a DataFrame (newest last), with ``filters`` decoded to dicts."""
     import pandas as pd
 
-    conn = connect(settings.db_path)
+    conn = _upgrade(connect(settings.db_path))  # an older log gains k (unknown: NULL)
     try:
         frame = pd.read_sql_query("SELECT * FROM search_log ORDER BY id", conn)
     finally:
         conn.close()
     frame["filters"] = frame["filters"].map(json.loads)
     frame["top_ids"] = frame["top_ids"].map(json.loads)
-    if "k" not in frame:  # a database from before searches recorded k: unknown
-        frame["k"] = pd.Series([None] * len(frame), dtype="float64")
+    frame["k"] = frame["k"].astype("float64")  # NULL (not logged) reads as NaN
     return frame
 
 
