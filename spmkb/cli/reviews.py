@@ -82,6 +82,8 @@ def new(
             typer.echo(f"{name}: FAILED {err}", err=True)
         for note in result.notes:
             typer.echo(f"Note: {note}")
+        for warning in result.warnings:
+            typer.echo(f"Warning: {warning}", err=True)
         d = result.to_dict()
         typer.echo(
             f"Generated {d['generated']} review(s) for {result.period} in {d['seconds']} s"

@@ -26,9 +26,11 @@ def _safe(text: str) -> str:
 
 
 def _md(text: str) -> str:
+    """Markdown written by people; HTML they type (``<script>``) stays visible as text."""
     from spmkb.content.render import render_markdown
 
-    return render_markdown(text or "")
+    # escape "&" and "<" only: no raw HTML reaches Markdown, "> quote" still works
+    return render_markdown((text or "").replace("&", "&amp;").replace("<", "&lt;"))
 
 
 def _missing(v: Any) -> bool:
@@ -274,6 +276,25 @@ def render_saved(version: Any, rubric: Any = None) -> str:
                           + "</li>" for i in p[key])  # fmt: skip
             out += f"<h4>{title}</h4><ul>{lis}</ul>"
     return _safe(out)
+
+
+def render_history(history: list[dict[str, Any]]) -> str:
+    """The version history of a review (rows of :func:`spmkb.reviews.history.version_history`)."""
+    if not history:
+        return no_data("no version saved yet")
+    rows = [
+        [
+            str(int(h["version"])),
+            html.escape(str(h["status"])),
+            html.escape(str(h["author"])),
+            html.escape(str(h["saved_at"])),
+            html.escape(", ".join(h["changed"]) or "—"),
+        ]
+        for h in reversed(history)  # newest first
+    ]
+    return _safe(
+        _table(["Version", "Status", "Saved by", "Saved at", "Changed"], rows, "spmkb-history")
+    )
 
 
 def render_team_status(

@@ -273,7 +273,11 @@ def save_review(
     competencies: list[str] | None = None,
     team: str | None = None,
 ) -> ReviewVersion:
-    """Append a new version if the latest is still ``expected_version``; else ConflictError."""
+    """Append a new version if the latest is still ``expected_version``; else ConflictError.
+
+    A save that changes nothing (same content and status as the latest version) writes
+    nothing and returns the latest version, whose number is then ``expected_version``.
+    """
     if status not in STATUSES:
         raise ReviewError(
             f"unknown status {status!r}", field="status", hint="use " + ", ".join(STATUSES)
@@ -291,6 +295,12 @@ def save_review(
             hint="reload the review, re-apply your changes and save again", read="version, status",
         )  # fmt: skip
         current_status = head["status"] if head else None
+        if head is not None and head["version"] and status == current_status:
+            last = conn.execute(
+                _SELECT + "WHERE v.review_id = ? AND v.version = ?", (rid, head["version"])
+            ).fetchone()
+            if last is not None and json.loads(last["payload"]) == clean:
+                return _version_from_row(last)  # unchanged: no new version
         if status not in TRANSITIONS[current_status]:
             allowed = TRANSITIONS[current_status]
             raise ReviewError(

@@ -34,6 +34,13 @@ from spmkb.errors import NotFoundError, SearchError, StoreError, suggest
 from spmkb.search.embed import Embedder, embedder_for
 from spmkb.search.lexical import LexicalIndex, excerpt, strip_markdown, tokenize
 from spmkb.search.model import Hit, SearchResult
+from spmkb.search.ranking import (  # ranking variants (issue 15): see spmkb/search/ranking.py
+    RankingOptions,
+    asset_bonus,
+    combine,
+    lexical_documents,
+    rescore,
+)
 from spmkb.search.store import Store, where_clause
 from spmkb.search.sync import expected_signature, normalise_value
 
@@ -131,6 +138,7 @@ class Searcher:
         self.settings = settings
         self.store = store
         self.weights = FusionWeights.from_settings(settings)
+        self.ranking = RankingOptions.from_settings(settings)
         self._embedder = embedder
         self._lock = threading.RLock()
         self._checked = 0.0
@@ -174,7 +182,7 @@ class Searcher:
         self.docs = docs
         self.metas = metas
         self.pos = {i: n for n, i in enumerate(ids)}
-        self.lexical = LexicalIndex(docs)
+        self.lexical = LexicalIndex(lexical_documents(docs, metas, self.ranking))
         self._masks: dict[tuple[str, str], np.ndarray] = {}
         self._plain: dict[int, str] = {}
         self._facets = {facet: sorted(self._values(key)) for facet, key in FACETS.items()}
@@ -349,7 +357,9 @@ class Searcher:
                     # weighted by term coverage: a section matching one word of five counts less
                     share = w * self.lexical.coverage(terms, p)
                     scores[p] = scores.get(p, 0.0) + share / (self.weights.rrf_k + rank + 1)
-        hits = self._group(scores, text, k)
+        scores = rescore(self, text, mode, filters, n, scores)
+        bonus = asset_bonus(self, text, mode, n) if mode == "hybrid" else None  # as measured
+        hits = self._group(scores, text, k, bonus=bonus)
         shown = {arg: filters[key] for arg, key in FILTER_KEYS.items() if key in filters}
         took = (time.perf_counter() - started) * 1000
         return SearchResult(text, shown, hits, took, mode, notes=list(self.notes), k=k)
@@ -359,20 +369,37 @@ class Searcher:
         return self.weights.exact_boost if _ACRONYM.search(query) else 1.0
 
     def _group(
-        self, scores: dict[int, float], query: str, k: int, exclude: str | None = None
+        self,
+        scores: dict[int, float],
+        query: str,
+        k: int,
+        exclude: str | None = None,
+        bonus: dict[str, float] | None = None,
     ) -> list[Hit]:
-        """Group section scores by asset; the best section represents the asset."""
+        """Group section scores by asset; the best section represents the asset.
+
+        With ``bonus`` (a search) the asset's score combines its sections' scores
+        (:func:`~spmkb.search.ranking.combine`) plus its bonus; without it, the best section's.
+        """
         best: dict[str, int] = {}
-        matched: dict[str, int] = {}
+        matched: dict[str, list[float]] = {}
+        heads: dict[str, list[str]] = {}
         for p, s in scores.items():
             path = self.metas[p]["path"]
             if path == exclude:
                 continue
-            matched[path] = matched.get(path, 0) + 1
+            matched.setdefault(path, []).append(s)
+            heads.setdefault(path, []).append(str(self.metas[p].get("heading") or ""))
             if path not in best or s > scores[best[path]]:
                 best[path] = p
-        order = sorted(best, key=lambda a: (-scores[best[a]], a))[:k]
-        return [self._hit(best[a], scores[best[a]], query, matched[a]) for a in order]
+        total = {
+            a: combine(matched[a], self.ranking, heads[a]) + bonus.get(a, 0.0)
+            if bonus is not None
+            else scores[best[a]]
+            for a in best
+        }
+        order = sorted(best, key=lambda a: (-total[a], a))[:k]
+        return [self._hit(best[a], total[a], query, len(matched[a])) for a in order]
 
     def _hit(self, p: int, score: float, query: str, matched: int) -> Hit:
         meta = self.metas[p]
