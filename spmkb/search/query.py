@@ -20,15 +20,17 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import wraps
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from spmkb.config import Settings, load_settings
-from spmkb.errors import NotFoundError, SearchError, suggest
+from spmkb.errors import NotFoundError, SearchError, StoreError, suggest
 from spmkb.search.embed import Embedder, embedder_for
 from spmkb.search.lexical import LexicalIndex, excerpt, strip_markdown, tokenize
 from spmkb.search.model import Hit, SearchResult
@@ -117,6 +119,18 @@ def _one_spelling(values: list[str]) -> list[str]:
     return sorted(best.values(), key=str.lower)
 
 
+def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` under the searcher's lock: a refresh from a panel's watcher thread never
+    swaps the records while a query in another thread reads them."""
+
+    @wraps(method)
+    def wrapper(self: Searcher, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Searcher:
     """Search one index: hybrid/semantic/lexical queries, facets, similar assets."""
 
@@ -126,7 +140,7 @@ class Searcher:
         self.weights = FusionWeights.from_settings(settings)
         self.ranking = RankingOptions.from_settings(settings)
         self._embedder = embedder
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._checked = 0.0
         self._load()
 
@@ -210,6 +224,25 @@ class Searcher:
             self._embedder = embedder_for(self.settings)
         return self._embedder
 
+    @property
+    def version(self) -> tuple[Any, ...]:
+        """What identifies the index state loaded; it changes when :meth:`refresh` reloads
+        because another process re-indexed (open panels say so)."""
+        return self._version
+
+    def _nearest(
+        self, vector: Any, n: int, where: dict[str, Any] | None = None
+    ) -> tuple[list[str], list[float]]:
+        """``store.query``, retried once after a reload when an embedded index fails: another
+        process writing vectors this client has not read gives Chroma's "Error finding id"."""
+        try:
+            return self.store.query(vector, n, where)
+        except StoreError:
+            if self.settings.chroma_url:
+                raise
+            self.refresh(force=True)
+            return self.store.query(vector, n, where)
+
     # -- filters -----------------------------------------------------------------------
     def _filters(self, **given: str | None) -> dict[str, str]:
         """Validate and normalise filter arguments into ``{metadata key: value}``."""
@@ -260,6 +293,7 @@ class Searcher:
         return mask
 
     # -- queries -----------------------------------------------------------------------
+    @_serialised
     def search(
         self,
         query: str,
@@ -302,7 +336,7 @@ class Searcher:
         scores: dict[int, float] = {}
         if mode in ("hybrid", "semantic"):
             vector = self.embedder.encode_query(text)
-            ids, dists = self.store.query(vector, n, where_clause(filters))
+            ids, dists = self._nearest(vector, n, where_clause(filters))
             w = self.weights.semantic
             for rank, (sid, dist) in enumerate(zip(ids, dists, strict=True)):
                 p = self.pos.get(sid)
@@ -328,7 +362,7 @@ class Searcher:
         hits = self._group(scores, text, k, bonus=bonus)
         shown = {arg: filters[key] for arg, key in FILTER_KEYS.items() if key in filters}
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, shown, hits, took, mode, notes=list(self.notes))
+        return SearchResult(text, shown, hits, took, mode, notes=list(self.notes), k=k)
 
     def _exact_boost(self, query: str) -> float:
         """Lexical weight multiplier when the query holds acronyms or codes (MEDDPPICC, SKO)."""
@@ -400,6 +434,7 @@ class Searcher:
             )
         return found
 
+    @_serialised
     def similar(self, asset_id: str, k: int = 5) -> SearchResult:
         """Assets whose sections are closest to ``asset_id``'s mean embedding."""
         started = time.perf_counter()
@@ -408,14 +443,16 @@ class Searcher:
         vectors = self.store.embeddings([self.ids[p] for p in positions])
         mean = np.mean(np.asarray(list(vectors.values()), dtype=np.float32), axis=0)
         mean /= float(np.linalg.norm(mean)) or 1.0
-        ids, dists = self.store.query(mean, max(50, 5 * (k + 1)))
-        scores = {self.pos[i]: 1.0 - d for i, d in zip(ids, dists, strict=True) if i in self.pos}
         title = str(self.metas[positions[0]].get("title", asset_id))
-        hits = self._group(scores, title, k, exclude=self.metas[positions[0]]["path"])
+        path = self.metas[positions[0]]["path"]  # read before a retry may reload the records
+        ids, dists = self._nearest(mean, max(50, 5 * (k + 1)))
+        scores = {self.pos[i]: 1.0 - d for i, d in zip(ids, dists, strict=True) if i in self.pos}
+        hits = self._group(scores, title, k, exclude=path)
         return SearchResult(
             f"similar:{asset_id}", {}, hits, (time.perf_counter() - started) * 1000, "semantic"
         )
 
+    @_serialised
     def asset(self, asset_id: str) -> Any:
         """Re-read ``asset_id`` from the playbook folder (path-safe) and return the Asset."""
         from spmkb.content import load_asset, safe_path
@@ -425,11 +462,13 @@ class Searcher:
         root = self.settings.playbooks
         return load_asset(safe_path(root, rel), root, self.settings)
 
+    @_serialised
     def facets(self) -> dict[str, list[str]]:
         """Values present in the index for stages, types, personas, industries, competitors."""
         self.refresh()
         return {k: list(v) for k, v in self._facets.items()}
 
+    @_serialised
     def count(self, **filters: str | None) -> int:
         """Number of assets matching the filters (evaluated inside Chroma)."""
         self.refresh()
@@ -439,15 +478,17 @@ class Searcher:
 
 
 _SEARCHERS: dict[tuple[str, str], Searcher] = {}
+_OPENING = threading.Lock()  # two panels loading at once once raced inside Chroma's client
 
 
 def get_searcher(settings: Settings | None = None) -> Searcher:
     """Process-wide :class:`Searcher` per index location and collection."""
     settings = settings or load_settings()
     key = (settings.chroma_url or str(settings.chroma_path.resolve()), settings.collection)
-    searcher = _SEARCHERS.get(key)
-    if searcher is None:
-        searcher = _SEARCHERS[key] = Searcher.open(settings)
+    with _OPENING:
+        searcher = _SEARCHERS.get(key)
+        if searcher is None:
+            searcher = _SEARCHERS[key] = Searcher.open(settings)
     return searcher
 
 
