@@ -8,7 +8,6 @@ from spmkb.cli import _app as cli
 
 
 @cli.app.command("recommend")
-@cli.handle_errors
 def recommend_cmd(
     stage: str = typer.Option(None, "--stage", help="Pipeline stage, e.g. discovery."),
     industry: str = typer.Option(None, "--industry", help="Customer industry, e.g. healthcare."),
@@ -67,7 +66,6 @@ def recommend_cmd(
 
 
 @cli.app.command("gaps")
-@cli.handle_errors
 def gaps_cmd(
     store: str = cli.StoreOpt,
     playbooks: str = cli.PlaybooksOpt,
@@ -88,7 +86,7 @@ def gaps_cmd(
     titles = {
         "top_queries": "Most frequent questions",
         "zero_results": "Questions with no results",
-        "poor_results": "Questions with poor results (few results or never opened)",
+        "poor_results": "Questions with poor results (fewer than asked for, or never opened)",
         "stages": "Stages with few assets",
         "types": "Asset types with few assets",
     }

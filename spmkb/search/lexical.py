@@ -7,6 +7,7 @@ MEDDPPICC and product or competitor names match exactly, which embeddings often 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -92,6 +93,27 @@ def tokenize(text: str) -> list[str]:
     return [stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
 
 
+class _TokenSets:
+    """Each document's set of terms, tokenized on first access (a restored index opens
+    without tokenizing every document; coverage asks for a few)."""
+
+    def __init__(self, documents: list[str]) -> None:
+        self._docs = documents
+        self._made: dict[int, frozenset[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __getitem__(self, position: int) -> frozenset[str]:
+        words = self._made.get(position)
+        if words is None:
+            words = self._made[position] = frozenset(tokenize(self._docs[position]) or ["_empty_"])
+        return words
+
+    def __iter__(self) -> Iterator[frozenset[str]]:
+        return (self[p] for p in range(len(self._docs)))
+
+
 class LexicalIndex:
     """BM25 over a fixed list of documents; scores every document for a query."""
 
@@ -102,7 +124,7 @@ class LexicalIndex:
         self._docs = documents
         self._bm25: Any = bm25s.BM25()
         tokens = [tokenize(d) or ["_empty_"] for d in documents]
-        self._sets: dict[int, frozenset[str]] = {}  # token sets, made when coverage asks
+        self._sets = _TokenSets(documents)  # each document's terms, made when first asked
         if tokens:
             self._bm25.index(tokens, show_progress=False)
         vocab = getattr(self._bm25, "vocab_dict", None) or {}
@@ -131,7 +153,7 @@ class LexicalIndex:
         self = cls.__new__(cls)
         self.size = len(documents)
         self._docs = documents
-        self._sets = {}
+        self._sets = _TokenSets(documents)
         self._bm25 = bm25s.BM25()
         vocab = [str(t) for t in arrays["bm25_vocab"]]
         self._vocab = set(vocab)
@@ -170,10 +192,7 @@ class LexicalIndex:
         """Fraction of ``terms`` (tokenized query) that document ``position`` contains."""
         if not terms:
             return 0.0
-        words = self._sets.get(position)
-        if words is None:
-            words = self._sets[position] = frozenset(tokenize(self._docs[position]))
-        return len(terms & words) / len(terms)
+        return len(terms & self._sets[position]) / len(terms)
 
     def known_terms(self, query: str) -> list[str]:
         """Query tokens that occur in the corpus."""

@@ -119,11 +119,31 @@ class Snapshot:
     version: int = LEXICAL_VERSION
     written: float = 0.0
 
-    def lexical(self) -> LexicalIndex:
-        """The BM25 index: restored from the arrays, or built again from an older layout."""
-        if self.arrays is not None and self.version == LEXICAL_VERSION:
-            return LexicalIndex.from_arrays(self.docs, self.arrays)
-        return LexicalIndex(self.docs)
+    lexical_key: str = ""
+
+    def lexical(self, documents: list[str], options: Any = None) -> LexicalIndex:
+        """The BM25 index over ``documents`` (the texts as ranked with ``options``): restored
+        from the arrays, or built again when the layout or the field weights differ."""
+        same = self.lexical_key == lexical_key(options)
+        if self.arrays is not None and self.version == LEXICAL_VERSION and same:
+            return LexicalIndex.from_arrays(documents, self.arrays)
+        return LexicalIndex(documents)
+
+
+def lexical_key(options: Any = None) -> str:
+    """What of the ranking options shapes the BM25 documents (title and heading weights)."""
+    if options is None:
+        from spmkb.search.ranking import RankingOptions
+
+        options = RankingOptions()
+    return f"title={options.title_weight}:heading={options.heading_weight}"
+
+
+def lexical_texts(docs: list[str], metas: list[dict[str, Any]], options: Any = None) -> list[str]:
+    """The BM25 documents for ``options`` (:func:`spmkb.search.ranking.lexical_documents`)."""
+    from spmkb.search.ranking import RankingOptions, lexical_documents
+
+    return lexical_documents(docs, metas, options or RankingOptions())
 
 
 def write_snapshot(
@@ -133,16 +153,20 @@ def write_snapshot(
     ids: list[str],
     docs: list[str],
     metas: list[dict[str, Any]],
+    options: Any = None,
 ) -> Snapshot:
-    """Tokenize and score the sections, then store them for ``physical`` (atomically)."""
+    """Tokenize and score the sections (BM25 documents as ranking ``options`` shape them),
+    then store them for ``physical`` (atomically)."""
     fingerprints = [fingerprint(i, m) for i, m in zip(ids, metas, strict=True)]
-    lexical = LexicalIndex(docs)
+    lexical = LexicalIndex(lexical_texts(docs, metas, options))
     arrays = lexical.to_arrays()
     vocab = arrays.pop("bm25_vocab")
     snap = Snapshot(physical, generation(fingerprints), dict(signature), ids, docs, metas,
-                    fingerprints, arrays, LEXICAL_VERSION, time.time())  # fmt: skip
+                    fingerprints, arrays, LEXICAL_VERSION, time.time(),
+                    lexical_key(options))  # fmt: skip
     header = {"physical": physical, "gen": snap.gen, "signature": snap.signature,
-              "version": LEXICAL_VERSION, "written": snap.written, "n": len(ids)}  # fmt: skip
+              "version": LEXICAL_VERSION, "written": snap.written, "n": len(ids),
+              "lexical_key": snap.lexical_key}  # fmt: skip
     blob = _dumps({"ids": ids, "docs": docs, "metas": metas, "vocab": vocab})
 
     def write(fh: Any) -> None:
@@ -194,6 +218,7 @@ def read_snapshot(settings: Settings, physical: str) -> Snapshot | None:
         arrays=arrays,
         version=int(header.get("version", 0)),
         written=float(header.get("written", 0.0)),
+        lexical_key=str(header.get("lexical_key", "")),
     )
 
 
@@ -229,6 +254,18 @@ class IndexState:
         except PermissionError:
             return True
         return True
+
+
+def progress_note(state: IndexState) -> str:
+    """What a search says while the sections are not all embedded (floor: 100 % only once
+    complete)."""
+    pct = int(100 * state.embedded_share)
+    if state.running():
+        return f"semantic results for {pct} % of the library so far; `spmkb index` is embedding the rest"
+    return (
+        "the index is incomplete: an `spmkb index` run did not finish; semantic results for "
+        f"{pct} % of the library — run `spmkb index` to complete it"
+    )
 
 
 def write_state(settings: Settings, physical: str, state: IndexState) -> None:

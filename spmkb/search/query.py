@@ -26,19 +26,28 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import wraps
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from spmkb.config import Settings, load_settings
-from spmkb.errors import NotFoundError, SearchError, suggest
+from spmkb.errors import NotFoundError, SearchError, StoreError, suggest
 from spmkb.search.embed import Embedder, embedder_for
 from spmkb.search.lexical import LexicalIndex, excerpt, strip_markdown, tokenize
 from spmkb.search.model import Hit, SearchResult
-from spmkb.search.store import Store, where_clause
+from spmkb.search.ranking import (  # ranking variants (issue 15): see spmkb/search/ranking.py
+    RankingOptions,
+    asset_bonus,
+    combine,
+    lexical_documents,
+    rescore,
+)
+from spmkb.search.store import NoClient, Store, where_clause
 from spmkb.search.sync import expected_signature, normalise_value
 
 MODES = ("hybrid", "semantic", "lexical")
@@ -116,6 +125,18 @@ def _one_spelling(values: list[str]) -> list[str]:
     return sorted(best.values(), key=str.lower)
 
 
+def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` under the searcher's lock: a refresh from a panel's watcher thread never
+    swaps the records while a query in another thread reads them."""
+
+    @wraps(method)
+    def wrapper(self: Searcher, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Searcher:
     """Search one index: hybrid/semantic/lexical queries, facets, similar assets."""
 
@@ -123,8 +144,9 @@ class Searcher:
         self.settings = settings
         self.store = store
         self.weights = FusionWeights.from_settings(settings)
+        self.ranking = RankingOptions.from_settings(settings)
         self._embedder = embedder
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._checked = 0.0
         self._load()
 
@@ -140,7 +162,7 @@ class Searcher:
                     hint="run `spmkb index` first (or pass the --store used when indexing)",
                 )
             # a first `spmkb index` is running: its lexical side serves before Chroma exists
-            return cls(settings, Store(settings, client=_NoChroma()), embedder)
+            return cls(settings, Store(settings, client=NoClient()), embedder)
         return cls(settings, Store(settings), embedder)
 
     # -- loading -----------------------------------------------------------------------
@@ -157,7 +179,7 @@ class Searcher:
         from spmkb.search import lexstore
 
         if (
-            isinstance(self.store.client, _NoChroma)
+            isinstance(self.store.client, NoClient)
             and (self.settings.chroma_path / "chroma.sqlite3").exists()
         ):
             self.store.reopen()  # the running first index has created Chroma meanwhile
@@ -191,10 +213,12 @@ class Searcher:
             )
         if snap is not None:
             self.ids, self.docs, self.metas = snap.ids, snap.docs, snap.metas
-            self.lexical = snap.lexical()
+            self.lexical = snap.lexical(
+                lexical_documents(self.docs, self.metas, self.ranking), self.ranking
+            )
         else:  # an index written elsewhere (a server) or by an older spmkb: read it back
             self.ids, self.docs, self.metas = self.store.all_records()
-            self.lexical = LexicalIndex(self.docs)
+            self.lexical = LexicalIndex(lexical_documents(self.docs, self.metas, self.ranking))
             if physical and signature.get("complete") is not False:
                 self._cache_snapshot(physical, signature)
         self.gen = snap.gen if snap is not None else None
@@ -220,7 +244,7 @@ class Searcher:
 
         with contextlib.suppress(OSError):  # a read-only store: the next open reads Chroma
             lexstore.write_snapshot(
-                self.settings, physical, signature, self.ids, self.docs, self.metas
+                self.settings, physical, signature, self.ids, self.docs, self.metas, self.ranking
             )
 
     def _load_notes(self, physical: str | None, signature: dict[str, Any]) -> None:
@@ -234,17 +258,7 @@ class Searcher:
             if state.complete or (state.pending <= 0 and not state.running()):
                 self._incomplete_note(signature)
                 return
-            pct = int(100 * self.semantic_share)  # floor: 100 % only once complete
-            if state.running():
-                self.notes.append(
-                    f"semantic results for {pct} % of the library so far; "
-                    "`spmkb index` is embedding the rest"
-                )
-            else:
-                self.notes.append(
-                    "the index is incomplete: an `spmkb index` run did not finish; semantic "
-                    f"results for {pct} % of the library — run `spmkb index` to complete it"
-                )
+            self.notes.append(lexstore.progress_note(state))
             return
         self.semantic_share = 1.0 if signature.get("complete") is not False else None
         self._incomplete_note(signature)
@@ -282,7 +296,7 @@ class Searcher:
             version = self._status()
             if force or version != self._version:
                 # Through a new client: the vectors another process wrote (semantic side).
-                if not isinstance(self.store.client, _NoChroma):
+                if not isinstance(self.store.client, NoClient):
                     self.store.reopen()
                 if force or version[0] != self._version[0] or version[2:3] != self._version[2:3]:
                     self._load()
@@ -296,6 +310,25 @@ class Searcher:
         if self._embedder is None:
             self._embedder = embedder_for(self.settings)
         return self._embedder
+
+    @property
+    def version(self) -> tuple[Any, ...]:
+        """What identifies the index state loaded; it changes when :meth:`refresh` reloads
+        because another process re-indexed (open panels say so)."""
+        return self._version
+
+    def _nearest(
+        self, vector: Any, n: int, where: dict[str, Any] | None = None
+    ) -> tuple[list[str], list[float]]:
+        """``store.query``, retried once after a reload when an embedded index fails: another
+        process writing vectors this client has not read gives Chroma's "Error finding id"."""
+        try:
+            return self.store.query(vector, n, where)
+        except StoreError:
+            if self.settings.chroma_url:
+                raise
+            self.refresh(force=True)
+            return self.store.query(vector, n, where)
 
     # -- filters -----------------------------------------------------------------------
     def _filters(self, **given: str | None) -> dict[str, str]:
@@ -347,6 +380,7 @@ class Searcher:
         return mask
 
     # -- queries -----------------------------------------------------------------------
+    @_serialised
     def search(
         self,
         query: str,
@@ -389,7 +423,7 @@ class Searcher:
         scores: dict[int, float] = {}
         if mode in ("hybrid", "semantic"):
             vector = self.embedder.encode_query(text)
-            ids, dists = self.store.query(vector, n, where_clause(filters))
+            ids, dists = self._nearest(vector, n, where_clause(filters))
             w = self.weights.semantic
             for rank, (sid, dist) in enumerate(zip(ids, dists, strict=True)):
                 p = self.pos.get(sid)
@@ -410,30 +444,49 @@ class Searcher:
                     # weighted by term coverage: a section matching one word of five counts less
                     share = w * self.lexical.coverage(terms, p)
                     scores[p] = scores.get(p, 0.0) + share / (self.weights.rrf_k + rank + 1)
-        hits = self._group(scores, text, k)
+        scores = rescore(self, text, mode, filters, n, scores)
+        bonus = asset_bonus(self, text, mode, n) if mode == "hybrid" else None  # as measured
+        hits = self._group(scores, text, k, bonus=bonus)
         shown = {arg: filters[key] for arg, key in FILTER_KEYS.items() if key in filters}
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, shown, hits, took, mode, notes=list(self.notes))
+        return SearchResult(text, shown, hits, took, mode, notes=list(self.notes), k=k)
 
     def _exact_boost(self, query: str) -> float:
         """Lexical weight multiplier when the query holds acronyms or codes (MEDDPPICC, SKO)."""
         return self.weights.exact_boost if _ACRONYM.search(query) else 1.0
 
     def _group(
-        self, scores: dict[int, float], query: str, k: int, exclude: str | None = None
+        self,
+        scores: dict[int, float],
+        query: str,
+        k: int,
+        exclude: str | None = None,
+        bonus: dict[str, float] | None = None,
     ) -> list[Hit]:
-        """Group section scores by asset; the best section represents the asset."""
+        """Group section scores by asset; the best section represents the asset.
+
+        With ``bonus`` (a search) the asset's score combines its sections' scores
+        (:func:`~spmkb.search.ranking.combine`) plus its bonus; without it, the best section's.
+        """
         best: dict[str, int] = {}
-        matched: dict[str, int] = {}
+        matched: dict[str, list[float]] = {}
+        heads: dict[str, list[str]] = {}
         for p, s in scores.items():
             path = self.metas[p]["path"]
             if path == exclude:
                 continue
-            matched[path] = matched.get(path, 0) + 1
+            matched.setdefault(path, []).append(s)
+            heads.setdefault(path, []).append(str(self.metas[p].get("heading") or ""))
             if path not in best or s > scores[best[path]]:
                 best[path] = p
-        order = sorted(best, key=lambda a: (-scores[best[a]], a))[:k]
-        return [self._hit(best[a], scores[best[a]], query, matched[a]) for a in order]
+        total = {
+            a: combine(matched[a], self.ranking, heads[a]) + bonus.get(a, 0.0)
+            if bonus is not None
+            else scores[best[a]]
+            for a in best
+        }
+        order = sorted(best, key=lambda a: (-total[a], a))[:k]
+        return [self._hit(best[a], total[a], query, len(matched[a])) for a in order]
 
     def _hit(self, p: int, score: float, query: str, matched: int) -> Hit:
         meta = self.metas[p]
@@ -468,6 +521,7 @@ class Searcher:
             )
         return found
 
+    @_serialised
     def similar(self, asset_id: str, k: int = 5) -> SearchResult:
         """Assets whose sections are closest to ``asset_id``'s mean embedding."""
         started = time.perf_counter()
@@ -481,14 +535,16 @@ class Searcher:
             )
         mean = np.mean(np.asarray(list(vectors.values()), dtype=np.float32), axis=0)
         mean /= float(np.linalg.norm(mean)) or 1.0
-        ids, dists = self.store.query(mean, max(50, 5 * (k + 1)))
-        scores = {self.pos[i]: 1.0 - d for i, d in zip(ids, dists, strict=True) if i in self.pos}
         title = str(self.metas[positions[0]].get("title", asset_id))
-        hits = self._group(scores, title, k, exclude=self.metas[positions[0]]["path"])
+        path = self.metas[positions[0]]["path"]  # read before a retry may reload the records
+        ids, dists = self._nearest(mean, max(50, 5 * (k + 1)))
+        scores = {self.pos[i]: 1.0 - d for i, d in zip(ids, dists, strict=True) if i in self.pos}
+        hits = self._group(scores, title, k, exclude=path)
         return SearchResult(
             f"similar:{asset_id}", {}, hits, (time.perf_counter() - started) * 1000, "semantic"
         )
 
+    @_serialised
     def asset(self, asset_id: str) -> Any:
         """Re-read ``asset_id`` from the playbook folder (path-safe) and return the Asset."""
         from spmkb.content import load_asset, safe_path
@@ -498,11 +554,13 @@ class Searcher:
         root = self.settings.playbooks
         return load_asset(safe_path(root, rel), root, self.settings)
 
+    @_serialised
     def facets(self) -> dict[str, list[str]]:
         """Values present in the index for stages, types, personas, industries, competitors."""
         self.refresh()
         return {k: list(v) for k, v in self._facets.items()}
 
+    @_serialised
     def count(self, **filters: str | None) -> int:
         """Number of assets matching the filters (every indexed section, embedded or not)."""
         self.refresh()
@@ -511,24 +569,18 @@ class Searcher:
         return len({self.metas[p]["path"] for p in picked})
 
 
-class _NoChroma:
-    """Stands in for a Chroma client while a first index has not created Chroma yet."""
-
-    def list_collections(self) -> list[Any]:
-        """No collections yet."""
-        return []
-
-
 _SEARCHERS: dict[tuple[str, str], Searcher] = {}
+_OPENING = threading.Lock()  # two panels loading at once once raced inside Chroma's client
 
 
 def get_searcher(settings: Settings | None = None) -> Searcher:
     """Process-wide :class:`Searcher` per index location and collection."""
     settings = settings or load_settings()
     key = (settings.chroma_url or str(settings.chroma_path.resolve()), settings.collection)
-    searcher = _SEARCHERS.get(key)
-    if searcher is None:
-        searcher = _SEARCHERS[key] = Searcher.open(settings)
+    with _OPENING:
+        searcher = _SEARCHERS.get(key)
+        if searcher is None:
+            searcher = _SEARCHERS[key] = Searcher.open(settings)
     return searcher
 
 

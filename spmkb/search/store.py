@@ -244,6 +244,14 @@ def where_clause(filters: dict[str, Any]) -> dict[str, Any] | None:
     return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
+class NoClient:
+    """Stands in for a Chroma client while a first index has not created Chroma yet."""
+
+    def list_collections(self) -> list[Any]:
+        """No collections yet."""
+        return []
+
+
 def new_physical_name(collection: str) -> str:
     """A fresh physical collection name, ``<collection>-g<id>``."""
     return f"{collection}-g{uuid.uuid4().hex[:10]}"

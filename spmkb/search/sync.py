@@ -142,6 +142,7 @@ def signature_mismatch(stored: dict[str, Any], expected: dict[str, Any]) -> str 
 def section_records(asset: Any, settings: Settings) -> list[Record]:
     """Split ``asset`` into sections and return their Chroma records."""
     from spmkb.content import split_sections
+    from spmkb.search.ranking import RankingOptions, embed_text  # what is embedded (issue 15)
 
     sections = split_sections(
         asset, max_words=settings.section_max_words, min_words=settings.section_min_words
@@ -164,8 +165,9 @@ def section_records(asset: Any, settings: Settings) -> list[Record]:
         base["review_every"] = int(asset.review_every)
     mhash = hashlib.sha256(json.dumps(base, sort_keys=True).encode()).hexdigest()[:16]
     records = []
+    embed = RankingOptions.from_settings(settings).embed
     for section in sections:
-        doc = section.embed_text(asset.title)
+        doc = embed_text(section, asset, embed)
         body = section.text.strip()
         meta = dict(base)
         meta.update(
@@ -366,7 +368,7 @@ def lexical_first(
     state = lexstore.IndexState(gen, len(ids), pending, complete=pending == 0)
     lexstore.write_state(settings, physical, state)
     snap = lexstore.write_snapshot(settings, physical, {**sig, "updated": time.time()},
-                                   ids, docs, metas)  # fmt: skip
+                                   ids, docs, metas, _ranking(settings))  # fmt: skip
     lexstore.write_hint(settings, physical)
     return LexicalPlan(physical, snap.gen, set(ids), len(ids), wrote=True)
 
@@ -382,8 +384,17 @@ def _write_lexical(
         k_ids, k_docs, k_metas = store.all_records(only=kept)
         ids, docs, metas = ids + k_ids, docs + k_docs, metas + k_metas
     sig = {**expected_signature(settings), "updated": time.time()}
-    snap = lexstore.write_snapshot(settings, str(store.physical), sig, ids, docs, metas)
+    snap = lexstore.write_snapshot(
+        settings, str(store.physical), sig, ids, docs, metas, _ranking(settings)
+    )
     return LexicalPlan(snap.physical, snap.gen, set(ids), len(ids), wrote=True)
+
+
+def _ranking(settings: Settings) -> Any:
+    """The ranking options whose field weights shape the BM25 documents."""
+    from spmkb.search.ranking import RankingOptions
+
+    return RankingOptions.from_settings(settings)
 
 
 def _test_pause(step: str) -> None:

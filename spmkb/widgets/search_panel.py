@@ -20,9 +20,11 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +38,9 @@ from spmkb.widgets._panel import Panel, guarded
 log = logging.getLogger(__name__)
 
 LOADING = "Loading the search model…"
+#: Seconds between two checks for a re-built index (the searcher itself checks at most every
+#: ~2 s); an ``spmkb index`` run in another process shows in an open panel within ~2-4 s.
+WATCH_SECONDS = 2.0
 FACETS = (
     ("stage", "stages", "Stage"),
     ("type", "types", "Type"),
@@ -87,6 +92,11 @@ class SearchBacked(Panel):
     :meth:`background_load` warms the embedder the settings name
     (:func:`spmkb.search.embed.embedder_for`) while it opens the index, lets the subclass fill
     its filters from the index's facets (:meth:`fill`), and only then reports ready.
+
+    A watcher thread (:meth:`poll`, every ``watch`` seconds) reloads the index when another
+    process re-indexed it, re-fills the filters and says so in the status line ("Index
+    refreshed 16:02:11 — 62 assets indexed."); each action says so too when its own query
+    was the one that found the change.
     """
 
     loading_message = LOADING
@@ -98,10 +108,12 @@ class SearchBacked(Panel):
         store: str | Path | None = None,
         playbooks: str | Path | None = None,
         searcher: Any | None = None,
+        watch: float | None = WATCH_SECONDS,
     ) -> None:
         """Resolve the settings, build the widgets and start opening the index in the background.
 
-        ``store``/``playbooks`` override the project's settings; ``searcher`` is an open one.
+        ``store``/``playbooks`` override the project's settings; ``searcher`` is an open one;
+        ``watch``: seconds between checks for a re-built index (None: only when searching).
         """
         super().__init__()
         if settings is None:
@@ -111,8 +123,15 @@ class SearchBacked(Panel):
         self.settings = settings
         self.searcher = searcher
         self._root: tuple[Path | None, str] = (Path.cwd().resolve(), "/")
+        self._seen_version: Any = None
+        self._news_lock = threading.Lock()
+        self._filling = False
+        #: The last "Index refreshed …" message ("" before the first re-index).
+        self.refreshed_note = ""
         self.build()
         self.start_loader()
+        if watch:
+            self.start_watching(watch)
 
     def build(self) -> None:
         """Create the panel's widgets (``self.widget`` holds them) and wire its actions."""
@@ -127,6 +146,7 @@ class SearchBacked(Panel):
             from spmkb.search.query import get_searcher
 
             self.searcher = get_searcher(self.settings)
+        self._seen_version = getattr(self.searcher, "version", None)
         self.fill(self.searcher.facets())
         embed.embedder_for(self.settings)  # wait for the embedder the settings name
         return self.ready_message()
@@ -137,6 +157,43 @@ class SearchBacked(Panel):
     def ready_message(self) -> str:
         """The status once the index and the embedder are ready."""
         return "Ready."
+
+    # the index changing under an open panel ------------------------------------------------
+    def poll(self) -> str | None:
+        """Watcher: reload the index if it changed; "Index refreshed …" once per reload."""
+        loading = self._loader is not None and self._loader.is_alive()
+        refresh = getattr(self.searcher, "refresh", None)  # an index without one is not watched
+        if refresh is None or loading or self.load_error is not None:
+            return None
+        refresh()
+        return self.index_news()
+
+    def index_news(self) -> str | None:
+        """After a reload this panel has not reported yet: re-fill the filters and return
+        "Index refreshed HH:MM:SS — N assets indexed." (local time it noticed); else None."""
+        with self._news_lock:
+            version = getattr(self.searcher, "version", None)
+            if version is None or version == self._seen_version:
+                return None
+            self._seen_version = version
+            self.fill(self.searcher.facets())
+            n = self.searcher.count()
+            when = datetime.now().strftime("%H:%M:%S")
+            self.refreshed_note = f"Index refreshed {when} — {n} assets indexed."
+            return self.refreshed_note
+
+    def set_options(self, control: Any, options: list[Any]) -> None:
+        """New options for a filter; the picked value stays when it is still offered, and the
+        change does not count as the user picking a filter (no search runs)."""
+        value = control.value
+        self._filling = True
+        try:
+            control.options = options
+            offered = [o[1] if isinstance(o, tuple) else o for o in options]
+            if value in offered and control.value != value:
+                control.value = value
+        finally:
+            self._filling = False
 
     def ensure_searcher(self) -> Any:
         """Wait for the background load (re-raising its error) and return the searcher."""
@@ -162,7 +219,11 @@ class CardRow:
 
 
 class SearchPanel(SearchBacked):
-    """Search box, facet filters, result cards with Open / More like this, and a reader pane."""
+    """Search box, facet filters, result cards with Open / More like this, and a reader pane.
+
+    An optional "For deal" picker ties the reading to a deal: opens are then logged with the
+    deal's id and stage (``deals=False`` leaves the picker out).
+    """
 
     def __init__(
         self,
@@ -171,6 +232,7 @@ class SearchPanel(SearchBacked):
         k: int = 10,
         log_searches: bool = True,
         source: str = "widget",
+        deals: bool = True,
         **where: Any,
     ) -> None:
         """Build the widgets at once and start loading the model and index in the background.
@@ -180,6 +242,7 @@ class SearchPanel(SearchBacked):
         self.k = k
         self.log_searches = log_searches
         self.source = source
+        self.deals = deals
         super().__init__(settings, **where)
 
     def build(self) -> None:
@@ -217,6 +280,7 @@ class SearchPanel(SearchBacked):
         )
         self.back.on_click(lambda _b: self.go_back())
         self.links = w.VBox([])
+        self.deal = self._deal_picker()
         self.current_asset: Any | None = None
         self.history: list[str] = []
         left = w.VBox([self.results, self.cards], layout=w.Layout(width="55%"))
@@ -225,6 +289,7 @@ class SearchPanel(SearchBacked):
             [
                 w.HBox([self.query, self.button]),
                 w.HBox([self.stage, self.type, self.persona, self.industry]),
+                *([self.deal.widget] if self.deal is not None else []),
                 self.status,
                 w.HBox([left, right]),
             ]
@@ -234,11 +299,36 @@ class SearchPanel(SearchBacked):
             getattr(self, attr).observe(self._on_filter, names="value")
         self.button.on_click(self._on_click)
 
+    # the deal the reading is for -----------------------------------------------------------
+    def _deal_picker(self) -> Any | None:
+        """The optional "For deal" picker (filled by the background loader)."""
+        if not self.deals:
+            return None
+        from spmkb.widgets.deal_picker import DealPicker
+
+        return DealPicker(self.settings, description="For deal", load=False)
+
+    def background_load(self) -> str:
+        """List the workspace's deals in the "For deal" picker while the index opens."""
+        if self.deal is None:
+            return super().background_load()
+        self.deal.start_loading()
+        ready = super().background_load()
+        self.deal.wait_loaded()
+        return ready
+
+    def deal_values(self) -> dict[str, str | None]:
+        """The picked deal's id and stage as plain values for the log (None without a deal)."""
+        choice = self.deal.choice if self.deal is not None else None
+        if choice is None:
+            return {"deal_id": None, "deal_stage": None}
+        return {"deal_id": choice.id, "deal_stage": choice.stage}
+
     def fill(self, facets: dict[str, list[str]]) -> None:
         """One dropdown per facet: ``any`` plus the values in the index."""
         for attr, key, _label in FACETS:
             values = sorted(facets.get(key, []))
-            getattr(self, attr).options = [("any", ""), *((v, v) for v in values)]
+            self.set_options(getattr(self, attr), [("any", ""), *((v, v) for v in values)])
 
     def ready_message(self) -> str:
         """How many assets are indexed, and what to do next."""
@@ -258,6 +348,8 @@ class SearchPanel(SearchBacked):
 
     def _on_filter(self, _change: dict[str, Any]) -> None:
         """A filter changed: re-run the current query (once one has run) with the new filters."""
+        if self._filling:  # new options from a re-index, not the user's pick
+            return
         if self.last_result is not None and self.query.value.strip():
             self.search()
 
@@ -287,7 +379,11 @@ class SearchPanel(SearchBacked):
                 result, without_filters=without, indexed=searcher.count()
             )
         self._show_cards(result.hits, render.query_terms(text))
-        self.status.value = ""  # the count and time are in the line above the cards, once
+        self.index_news()
+        if self.refreshed_note:  # keep saying when the index last changed under this panel
+            self.set_status(self.refreshed_note, "ok")
+        else:
+            self.status.value = ""  # the count and time are in the line above the cards, once
         return result
 
     def _log(self, result: Any) -> int | None:
@@ -311,6 +407,7 @@ class SearchPanel(SearchBacked):
                 source=self.source,
                 session=self.session,
                 action=action,
+                **self.deal_values(),
             )
         except (SpmkbError, OSError):  # never let the log break reading
             log.warning("open not logged", exc_info=True)

@@ -30,7 +30,7 @@ def test_snapshot_round_trip_gives_the_same_scores(tmp_path) -> None:
     read = lexstore.read_snapshot(settings, "spmkb-gabc")
     assert read is not None
     assert (read.ids, read.docs, read.metas, read.gen) == (ids, DOCS, metas, written.gen)
-    built, restored = LexicalIndex(DOCS), read.lexical()
+    built, restored = LexicalIndex(DOCS), read.lexical(DOCS)
     for query in ["pricing discount", "MEDDPPICC", "budget timeline pain", "nothing-here"]:
         assert np.array_equal(built.scores(query), restored.scores(query))
         assert built.rank(query) == restored.rank(query)
