@@ -179,7 +179,11 @@ class SearchBacked(Panel):
             self.fill(self.searcher.facets())
             n = self.searcher.count()
             when = datetime.now().strftime("%H:%M:%S")
-            self.refreshed_note = f"Index refreshed {when} — {n} assets indexed."
+            note = f"Index refreshed {when} — {n} assets indexed."
+            partial = [x for x in getattr(self.searcher, "notes", []) if "so far" in x]
+            if partial:  # an index run is still embedding: say how far the semantic side is
+                note += " " + partial[0][:1].upper() + partial[0][1:] + "."
+            self.refreshed_note = note
             return self.refreshed_note
 
     def set_options(self, control: Any, options: list[Any]) -> None:

@@ -259,3 +259,28 @@ os._exit(0)  # do not wait for the background load
     assert loaded == "False"
     assert float(took) < 5.0  # generous: 2 shared cores; typically well under 1 s
     assert LOADING in status
+
+
+def test_refreshed_note_says_how_far_the_semantic_side_is(panel, searcher) -> None:
+    """While `spmkb index` is still embedding, a reload's note carries the searcher's
+    "semantic results for N % … so far" note (here 40 %), so the rep knows why a result may
+    be missing; once the version is reported, the same state gives no second note."""
+
+    class Partial:
+        notes = ["semantic results for 40 % of the library so far; `spmkb index` is embedding"]
+        version = ("changed", 1)
+
+        def __getattr__(self, name):
+            return getattr(searcher, name)
+
+    p = SearchPanel(panel.settings, searcher=Partial(), watch=None)
+    assert p.wait_ready(120), p.status.value
+    p._seen_version = None
+    note = p.index_news()
+    assert note is not None
+    assert note.startswith("Index refreshed ")
+    assert note.endswith(
+        "assets indexed. Semantic results for 40 % of the library so far; "
+        "`spmkb index` is embedding."
+    )
+    assert p.index_news() is None
