@@ -267,7 +267,7 @@ def test_refreshed_note_says_how_far_the_semantic_side_is(panel, searcher) -> No
     be missing; once the version is reported, the same state gives no second note."""
 
     class Partial:
-        notes = ["semantic results for 40 % of the library so far; `spmkb index` is embedding"]
+        notes = ("semantic results for 40 % of the library so far; `spmkb index` is embedding",)
         version = ("changed", 1)
 
         def __getattr__(self, name):
