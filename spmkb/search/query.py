@@ -29,7 +29,7 @@ import numpy as np
 
 from spmkb.config import Settings, load_settings
 from spmkb.errors import NotFoundError, SearchError, suggest
-from spmkb.search.embed import Embedder, embedder_for
+from spmkb.search.embed import Embedder, query_embedder_for
 from spmkb.search.lexical import LexicalIndex, excerpt, strip_markdown, tokenize
 from spmkb.search.model import Hit, SearchResult
 from spmkb.search.store import Store, where_clause
@@ -197,9 +197,9 @@ class Searcher:
 
     @property
     def embedder(self) -> Embedder:
-        """The embedder (loaded on first semantic query)."""
+        """The query embedder (loaded on first semantic query; ONNX when checked, else torch)."""
         if self._embedder is None:
-            self._embedder = embedder_for(self.settings)
+            self._embedder = query_embedder_for(self.settings)
         return self._embedder
 
     # -- filters -----------------------------------------------------------------------

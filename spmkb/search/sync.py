@@ -61,6 +61,7 @@ class IndexSummary:
     warnings: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)  # every lint problem
     strict_failed: bool = False
+    query_encoder: str | None = None  # what queries use (embed.query_encoder_note)
 
     @property
     def ok(self) -> bool:
@@ -264,6 +265,9 @@ def index_library(
         store.set_metadata({**store.signature(), "updated": time.time(), "complete": True})
     if store is not serving:
         serving.finish_rebuild(store)
+    from spmkb.search.embed import query_encoder_note  # ONNX query encoder, checked
+
+    summary.query_encoder = query_encoder_note(settings, embedder)
     summary.strict_failed = strict and bool(summary.skipped or summary.errors)
     summary.seconds = time.perf_counter() - started
     return summary
