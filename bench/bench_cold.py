@@ -89,11 +89,15 @@ def env_for(src: Path) -> dict[str, str]:
     }
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run ``cmd``; wall seconds, the child's CPU seconds and its stdout (fails loudly)."""
+def timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
+    """Run ``cmd`` in ``cwd``; wall seconds, the child's CPU seconds and its stdout.
+
+    ``cwd`` must not be a checkout: ``python -m`` puts it first on ``sys.path``, before
+    ``PYTHONPATH``, so in the repository the baseline would run this checkout's code.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    out = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if out.returncode:
@@ -102,7 +106,7 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, cpu, out.stdout
 
 
-def cli(paths: dict[str, Path], store: Path, rounds: int) -> dict:
+def cli(paths: dict[str, Path], store: Path, rounds: int, cwd: Path) -> dict:
     """Cold ``spmkb search`` per path, interleaved; medians, ratio and top-10 agreement."""
     wall: dict[str, list[float]] = {name: [] for name in paths}
     cpu: dict[str, list[float]] = {name: [] for name in paths}
@@ -114,7 +118,8 @@ def cli(paths: dict[str, Path], store: Path, rounds: int) -> dict:
         for name in order:
             cmd = [sys.executable, "-m", "spmkb", "search", query, "--store", str(store)]
             cmd += ["--playbooks", str(REPO / "playbooks"), "--json"]
-            w, c, out = timed(cmd, env_for(paths[name]))
+            w, c, out = timed(cmd, env_for(paths[name]), cwd)
+            print(f"cli {name}: {w:.2f} s wall, {c:.2f} s CPU", file=sys.stderr)
             wall[name].append(w)
             cpu[name].append(c)
             tops[name] = [h["path"] for h in json.loads(out)["hits"][:10]]
@@ -138,7 +143,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def first_answer(src: Path, store: Path, query: str, browser) -> tuple[float, float, list[str]]:
+def first_answer(
+    src: Path, store: Path, query: str, browser, cwd: Path
+) -> tuple[float, float, list[str]]:
     """Start the app, open one page, type ``query`` at load: (after load, after navigation, ids)."""
     port = _free_port()
     env = {
@@ -151,7 +158,7 @@ def first_answer(src: Path, store: Path, query: str, browser) -> tuple[float, fl
     cmd = [sys.executable, "-m", "spmkb.app", nb, "--no-browser", f"--port={port}"]
     cmd += ["--Voila.ip=127.0.0.1", "--Voila.port_retries=0"]
     server = subprocess.Popen(
-        cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -182,7 +189,7 @@ def first_answer(src: Path, store: Path, query: str, browser) -> tuple[float, fl
         server.wait(timeout=30)
 
 
-def app(paths: dict[str, Path], store: Path, rounds: int) -> dict:
+def app(paths: dict[str, Path], store: Path, rounds: int, cwd: Path) -> dict:
     """The app's first answer per path, interleaved; medians and top-10 agreement."""
     from playwright.sync_api import sync_playwright
 
@@ -195,7 +202,8 @@ def app(paths: dict[str, Path], store: Path, rounds: int) -> dict:
             query = QUERIES[r % len(QUERIES)]
             tops = {}
             for name in list(paths) if r % 2 == 0 else list(paths)[::-1]:
-                a, n, ids = first_answer(paths[name], store, query, browser)
+                a, n, ids = first_answer(paths[name], store, query, browser, cwd)
+                print(f"app {name}: {a:.2f} s after load", file=sys.stderr)
                 after[name].append(a)
                 nav[name].append(n)
                 tops[name] = ids
@@ -224,14 +232,20 @@ def main() -> int:
     paths = {"baseline": baseline_tree(args.baseline_rev, args.work), "new": REPO}
     index = [sys.executable, "-m", "spmkb", "index", "--store", str(store)]
     index += ["--playbooks", str(REPO / "playbooks")]
-    _, _, out = timed(index, env_for(REPO))
+    work = args.work.resolve()
+    for name, src in paths.items():  # each path must import its own code
+        where = "import spmkb; print(spmkb.__file__)"
+        _, _, found = timed([sys.executable, "-c", where], env_for(src), work)
+        if not found.strip().startswith(str(src)):
+            raise SystemExit(f"the {name} path imports {found.strip()}, not {src}")
+    _, _, out = timed(index, env_for(REPO), work)
     figures: dict[str, object] = {
         "index": next((ln for ln in out.splitlines() if ln.startswith("Queries")), out.strip()),
         "load_average_before": os.getloadavg(),
     }
-    figures["cli"] = cli(paths, store, args.rounds)
+    figures["cli"] = cli(paths, store, args.rounds, work)
     if not args.no_app:
-        figures["app"] = app(paths, store, args.app_rounds)
+        figures["app"] = app(paths, store, args.app_rounds, work)
     figures["load_average_after"] = os.getloadavg()
     if args.json:
         print(json.dumps(figures, indent=2))
