@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any
 
-from spmkb.errors import ConfigError, suggest
+from spmkb.errors import ConfigError, did_you_mean
 
 CONFIG_FILE = "spmkb.toml"
 
@@ -511,15 +511,12 @@ def _check_table(table: str, data: dict[str, Any], path: Path, base: Path) -> di
     checked: dict[str, Any] = {}
     for key, value in data.items():
         if key not in declared:
-            close = suggest(key, list(declared))
             raise ConfigError(
                 f"unknown setting '{key}' in [{table}]",
                 path=path,
                 line=_line_of(path, table, key),
                 field=f"{table}.{key}",
-                hint=(f"did you mean '{close[0]}'? " if close else "")
-                + f"known [{table}] settings: "
-                + ", ".join(declared),
+                hint=did_you_mean(key, declared, f"known [{table}] settings: "),
             )
         checked[key] = _check_value(declared[key], value, table, path, base)
     return checked
@@ -567,14 +564,12 @@ def load_settings(
                 if key == "deals" and "path" in value:  # [deals] path sets the deals setting
                     values["deals"] = tables[key]["path"]
             else:
-                close = suggest(key, [*_BY_NAME, *TABLES])
+                shown = [*_BY_NAME, *(f"[{t}]" for t in TABLES)]
                 raise ConfigError(
                     f"unknown setting '{key}'",
                     path=path,
                     field=key,
-                    hint=(f"did you mean '{close[0]}'? " if close else "")
-                    + "known settings: "
-                    + ", ".join([*_BY_NAME, *(f"[{t}]" for t in TABLES)]),
+                    hint=did_you_mean(key, [*_BY_NAME, *TABLES], "known settings: ", shown),
                 )
 
     for s in SETTINGS:

@@ -10,6 +10,7 @@ load the valid rest, and report every problem with its location.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -211,3 +212,17 @@ def suggest(name: str, choices: list[str] | tuple[str, ...] | set[str], n: int =
     lowered = {c.lower(): c for c in choices}
     hits = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.6)
     return [lowered[h] for h in hits]
+
+
+def did_you_mean(
+    name: str, choices: Iterable[str], known: str, shown: Iterable[str] | None = None
+) -> str:
+    """Hint for an unknown ``name``: ``did you mean 'x'? <known>a, b, c``.
+
+    The closest of ``choices`` (if any is close) comes first, then ``known`` followed by
+    ``shown`` (default: the choices) joined with commas.
+    """
+    choices = list(choices)
+    close = suggest(name, choices)
+    listed = ", ".join(choices if shown is None else shown)
+    return (f"did you mean '{close[0]}'? " if close else "") + known + listed

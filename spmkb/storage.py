@@ -6,6 +6,9 @@ creates what is missing. Connections use WAL and a busy timeout so that several 
 :func:`transaction`, which takes the write lock up front (``BEGIN IMMEDIATE``) so a killed
 process leaves the database as it was before the transaction. :func:`backup_database` and
 :func:`restore_database` copy it with SQLite's online backup API (safe while others write).
+:class:`Versioned` is the one pattern of versioned, append-only documents (reviews, onboarding
+progress, coaching plans and posts): a head table, a versions table whose triggers refuse UPDATE
+and DELETE, and saves that name the version they started from.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from spmkb.errors import ConflictError, StorageError
@@ -292,3 +296,90 @@ def next_version(
             hint=hint,
         )
     return current + 1
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A store of versioned documents: a ``head`` table (one row per document, with its latest
+    version) and an append-only ``versions`` table, both keyed on ``key``."""
+
+    head: str
+    versions: str
+    key: str
+
+    def register(self, head: str, versions: str, extra: str = "") -> Versioned:
+        """Register (:func:`register_schema`) both tables and return this store.
+
+        ``head`` lists the head table's columns after the key (``created_at``, ``version`` …);
+        ``versions`` the versions table's after the key and ``version`` (``author``,
+        ``saved_at``, ``payload`` …). Triggers refuse UPDATE and DELETE on versions (the error
+        names them after the table: ``review versions are append-only``); ``extra`` is more DDL.
+        """
+        key, table = self.key, self.versions
+        register_schema(
+            self.head,
+            f"CREATE TABLE IF NOT EXISTS {self.head} ({key} TEXT PRIMARY KEY, {head});\n"
+            f"CREATE TABLE IF NOT EXISTS {table} ({key} TEXT NOT NULL REFERENCES "
+            f"{self.head}({key}), version INTEGER NOT NULL, {versions}, "
+            f"PRIMARY KEY ({key}, version));\n{extra}"
+            + append_only(table, table.replace("_", " ")),
+        )
+        return self
+
+    def history(self, conn: sqlite3.Connection, select: str, value: object) -> list[sqlite3.Row]:
+        """Every version row of document ``value``, oldest first (``select``: ``SELECT … FROM
+        <versions> v …``, ending in a space)."""
+        sql = f"{select}WHERE v.{self.key} = ? ORDER BY v.version"
+        return conn.execute(sql, (value,)).fetchall()
+
+    def last(self, conn: sqlite3.Connection, select: str, value: object) -> sqlite3.Row | None:
+        """The latest version row of document ``value`` (``None`` when it was never saved)."""
+        sql = f"{select}WHERE v.{self.key} = ? ORDER BY v.version DESC LIMIT 1"
+        return conn.execute(sql, (value,)).fetchone()
+
+    def begin(
+        self,
+        conn: sqlite3.Connection,
+        new_head: dict[str, object],
+        *,
+        expected: int,
+        what: str,
+        hint: str,
+        read: str = "version",
+    ) -> tuple[int, sqlite3.Row | None]:
+        """Inside the caller's write transaction: the version a save appends, and the head row.
+
+        The head row of ``new_head[key]`` (``read`` names the columns returned) is created from
+        ``new_head`` when the document is new (the row returned is then ``None``); a stale
+        ``expected`` version raises :class:`ConflictError` as :func:`next_version` does.
+        """
+        value = new_head[self.key]
+        row = conn.execute(
+            f"SELECT {read} FROM {self.head} WHERE {self.key} = ?", (value,)
+        ).fetchone()
+        if row is None:
+            conn.execute(
+                f"INSERT INTO {self.head} ({', '.join(new_head)}) "
+                f"VALUES ({', '.join('?' * len(new_head))})",
+                tuple(new_head.values()),
+            )
+        new = next_version(
+            conn, versions=self.versions, key=self.key, value=value,
+            current=row["version"] if row else 0, expected=expected, what=what, hint=hint,
+        )  # fmt: skip
+        return new, row
+
+    def append(
+        self, conn: sqlite3.Connection, version: dict[str, object], head: dict[str, object]
+    ) -> None:
+        """Insert the ``version`` row and set ``head`` (its version, status …) on its head row."""
+        conn.execute(
+            f"INSERT INTO {self.versions} ({', '.join(version)}) "
+            f"VALUES ({', '.join('?' * len(version))})",
+            tuple(version.values()),
+        )
+        sets = ", ".join(f"{column} = ?" for column in head)
+        conn.execute(
+            f"UPDATE {self.head} SET {sets} WHERE {self.key} = ?",
+            (*head.values(), version[self.key]),
+        )

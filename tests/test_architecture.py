@@ -3,7 +3,7 @@
 Every ``import`` in a module counts, including those inside functions (a lazy import still
 couples two modules); imports under ``if TYPE_CHECKING:`` do not. The layers, bottom up:
 
-    base        spmkb (the package), config, errors, _lazy, __main__
+    base        spmkb (the package), config, errors, _lazy, jsonable, fmt, __main__
     content     content/, storage, notebooks, csvsafe
     engines     search/, deals/          (engines do not import each other)
     practices   reviews/, onboarding/, coaching/   (practices do not import each other)
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "spmkb"
 
 LAYERS: dict[str, int] = {
-    "spmkb": 0, "config": 0, "errors": 0, "_lazy": 0, "__main__": 4,
+    "spmkb": 0, "config": 0, "errors": 0, "_lazy": 0, "jsonable": 0, "fmt": 0, "__main__": 4,
     "content": 1, "storage": 1, "notebooks": 1, "csvsafe": 1,
     "search": 2, "deals": 2,
     "reviews": 3, "onboarding": 3, "coaching": 3,

@@ -142,7 +142,7 @@ def test_packaged_template_runs_from_its_resource(tmp_path: Path) -> None:
             timeout=120,
         )
     # the template ran: its first code cell failed on the missing deal folder
-    assert "notebook review.ipynb: cell 3 (from spmkb.reviews.notebook import open_review)" in str(
+    assert "notebook review.ipynb: cell 4 (from spmkb.reviews.notebook import open_review)" in str(
         exc.value
     )
     assert "DealDataError" in str(exc.value)

@@ -127,6 +127,8 @@ def test_notebooks_are_committed_without_outputs() -> None:
         if ".ipynb_checkpoints" in nb_path.parts:
             continue
         nb = nbformat.read(nb_path, as_version=4)
+        # Lab's kernel is "Python 3 (ipykernel)": another name marks the notebook changed on open
+        assert nb.metadata.kernelspec.display_name == "Python 3 (ipykernel)", nb_path.name
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs, f"{nb_path.name} has outputs"

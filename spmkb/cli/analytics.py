@@ -6,40 +6,63 @@ prints a table (or ``--json``). The figures are the ones the dashboard shows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from spmkb.cli._app import (
+    Json,
     JsonOpt,
+    Options,
+    Store,
     StoreOpt,
     app,
+    echo_each,
     emit_json,
-    handle_errors,
     report_app,
     settings_from,
 )
 
-RepOpt = typer.Option(None, "--rep", help="Only this rep (compared with their team).")
-TeamOpt = typer.Option(None, "--team", help="Only this team (compared with the company).")
-PeriodOpt = typer.Option(
-    None, "--period", help="Period by close date: 2026-Q3, 2026-07, 2026-H2 or 2026 (default: all time, "
+Rep = Annotated[str | None, typer.Option("--rep", help="Only this rep (compared with their team).")]
+Team = Annotated[
+    str | None, typer.Option("--team", help="Only this team (compared with the company).")
+]
+Period = Annotated[str | None, typer.Option(
+    "--period", help="Period by close date: 2026-Q3, 2026-07, 2026-H2 or 2026 (default: all time, "
     "or the data's current quarter where a period is needed).",
-)  # fmt: skip
-DataOpt = typer.Option(
-    None, "--data", help="Deal data folder (default: the store's imported deals; env SPMKB_DEALS)."
-)
+)]  # fmt: skip
+Data = Annotated[Path | None, typer.Option(
+    "--data", help="Deal data folder (default: the store's imported deals; env SPMKB_DEALS)."
+)]  # fmt: skip
 _PCT = ("win_rate", "rest_win_rate", "lift", "conversion", "pct_of_first", "attainment",
         "prev_attainment", "improvement", "rep_conversion", "team_conversion", "gap", "share",
         "probability")  # fmt: skip
 
 
-def _load(store: Path | None, data: Path | None) -> Any:
-    from spmkb.deals.workspace import load_deal_data
+@dataclass(frozen=True)
+class Scope(Options):
+    """--rep, --team and --period: whose deals a report reads, and when."""
 
-    settings = settings_from(store=store)
-    return load_deal_data(settings, folder=data)
+    rep: Rep = None
+    team: Team = None
+    period: Period = None
+
+
+@dataclass(frozen=True)
+class Source(Options):
+    """--store, --data and --json: where the deal data is, and how to print the report."""
+
+    store: Store = None
+    data: Data = None
+    json_out: Json = False
+
+    def load(self) -> Any:
+        """The deal data (the store's imported deals, or the --data folder)."""
+        from spmkb.deals.workspace import load_deal_data
+
+        return load_deal_data(settings_from(store=self.store), folder=self.data)
 
 
 def format_table(frame: Any, columns: list[str] | None = None) -> str:
@@ -82,7 +105,6 @@ def _emit(frames: dict[str, Any], json_out: bool, hide: tuple[str, ...] = ()) ->
 
 
 @app.command("sample-data")
-@handle_errors
 def sample_data(
     seed: int = typer.Option(7, "--seed", help="Random seed (same seed, same data)."),
     out: Path | None = typer.Option(
@@ -131,24 +153,20 @@ def sample_data(
 
 
 @report_app.command("funnel")
-@handle_errors
-def report_funnel(
-    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
-) -> None:  # fmt: skip
+def report_funnel(scope: Scope, src: Source) -> None:
     """Funnel and stage-to-stage conversion, a rep vs their team (or a team vs the company).
 
     Example: spmkb report funnel --rep "Priya Nair" --period 2026-Q2
     """
     from spmkb.deals.metrics import funnel, stage_conversion
 
-    d = _load(store, data)
-    fun = funnel(d, rep=rep, team=team, period=period)
-    conv = stage_conversion(d, rep=rep, team=team, period=period)
-    _emit({"funnel": fun, "conversion": conv}, json_out, hide=("warning", "step", "note"))
-    if not json_out:
+    d = src.load()
+    fun = funnel(d, **vars(scope))
+    conv = stage_conversion(d, **vars(scope))
+    _emit({"funnel": fun, "conversion": conv}, src.json_out, hide=("warning", "step", "note"))
+    if not src.json_out:
         _notes(fun, conv)
-        if rep is not None:
+        if scope.rep is not None:
             typer.echo("(team = the rest of the rep's team, the comparison coaching uses)")
 
 
@@ -158,42 +176,33 @@ def _notes(*frames: Any) -> None:
     for frame in frames:
         if "note" in frame:
             seen.extend(t for t in frame["note"] if t and t not in seen)
-    for text in seen:
-        typer.echo(f"Note: {text}")
+    echo_each("Note: ", seen)
 
 
 @report_app.command("winloss")
-@handle_errors
-def report_winloss(
-    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
-) -> None:  # fmt: skip
+def report_winloss(scope: Scope, src: Source) -> None:
     """Win/loss by segment, product, competitor, deal-size band and loss reason.
 
     Example: spmkb report winloss --team East --period 2026
     """
     from spmkb.deals.winloss import winloss
 
-    frame = winloss(_load(store, data), rep=rep, team=team, period=period)
-    _emit({"winloss": frame}, json_out, ("warning",))
-    if not json_out and (frame["warning"] == "amount not in this data").any():
+    frame = winloss(src.load(), **vars(scope))
+    _emit({"winloss": frame}, src.json_out, ("warning",))
+    if not src.json_out and (frame["warning"] == "amount not in this data").any():
         typer.echo("Note: amount not in this data: every deal is in the unknown size band")
 
 
 @report_app.command("behaviours")
-@handle_errors
-def report_behaviours(
-    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
-) -> None:  # fmt: skip
+def report_behaviours(scope: Scope, src: Source) -> None:
     """Win rate and adjusted effect (95 % CI) of contacts per deal, discovery before demo, first response.
 
     Example: spmkb report behaviours --period 2026-H1
     """
     from spmkb.deals.behaviours import behaviours, ci_text
 
-    frame = behaviours(_load(store, data), rep=rep, team=team, period=period)
-    if json_out:
+    frame = behaviours(src.load(), **vars(scope))
+    if src.json_out:
         _emit({"behaviours": frame}, True)
         return
     view = frame.assign(
@@ -213,11 +222,10 @@ def report_behaviours(
 
 
 @report_app.command("attainment")
-@handle_errors
 def report_attainment(
-    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
+    scope: Scope,
     periods: int = typer.Option(1, "--periods", help="Also show this many periods back (1 = just one)."),
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+    *, src: Source,
 ) -> None:  # fmt: skip
     """Quota attainment per rep: won amount / quota for the period.
 
@@ -225,18 +233,16 @@ def report_attainment(
     """
     from spmkb.deals.metrics import attainment
 
-    d = _load(store, data)
-    frame = attainment(d, rep=rep, team=team, period=period, periods=periods)
-    _emit({"attainment": frame}, json_out, ("warning",))
+    frame = attainment(src.load(), **vars(scope), periods=periods)
+    _emit({"attainment": frame}, src.json_out, ("warning",))
 
 
 @report_app.command("leaderboard")
-@handle_errors
 def report_leaderboard(
-    team: str | None = TeamOpt, period: str | None = PeriodOpt,
+    team: Team = None, period: Period = None,
     by: str = typer.Option("attainment", "--by", help="attainment (% of quota) or improvement."),
     top: int | None = typer.Option(None, "--top", help="Show only the first N reps."),
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+    *, src: Source,
 ) -> None:  # fmt: skip
     """Reps ranked by % of quota (by won amount without quotas) or by improvement.
 
@@ -245,41 +251,36 @@ def report_leaderboard(
     """
     from spmkb.deals.metrics import leaderboard
 
-    frame = leaderboard(_load(store, data), team=team, period=period, by=by, top=top)
-    _emit({"leaderboard": frame}, json_out, ("warning", "ranked_by", "compared"))
-    if not json_out and len(frame):
+    frame = leaderboard(src.load(), team=team, period=period, by=by, top=top)
+    _emit({"leaderboard": frame}, src.json_out, ("warning", "ranked_by", "compared"))
+    if not src.json_out and len(frame):
         row = frame.iloc[0]
         typer.echo(f"Ranked by {row['ranked_by']}; improvement: {row['compared']}.")
 
 
 @report_app.command("coaching")
-@handle_errors
-def report_coaching(
-    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
-) -> None:  # fmt: skip
+def report_coaching(scope: Scope, src: Source) -> None:
     """Each rep's coaching focus: the stage converting furthest below their team (significance-tested).
 
     Example: spmkb report coaching --team Central
     """
     from spmkb.deals.winloss import coaching_focus
 
-    frame = coaching_focus(_load(store, data), rep=rep, team=team, period=period)
-    if json_out:
+    frame = coaching_focus(src.load(), **vars(scope))
+    if src.json_out:
         _emit({"coaching": frame}, True)
         return
     typer.echo(format_table(frame, ["rep", "team", "flagged", "reason"]))
 
 
 @report_app.command("forecast")
-@handle_errors
 def report_forecast(
-    rep: str | None = RepOpt, team: str | None = TeamOpt, period: str | None = PeriodOpt,
+    scope: Scope,
     as_of: str | None = typer.Option(None, "--as-of", help="Forecast as of this date (YYYY-MM-DD)."),
     quota: float | None = typer.Option(None, "--quota", help="Compare with this quota instead."),
     sims: int = typer.Option(5000, "--sims", help="Monte Carlo simulations."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the simulation."),
-    store: Path | None = StoreOpt, data: Path | None = DataOpt, json_out: bool = JsonOpt,
+    *, src: Source,
 ) -> None:  # fmt: skip
     """Am I going to make my number? Bookings P10/P50/P90 and the chance of reaching quota.
 
@@ -287,16 +288,12 @@ def report_forecast(
     """
     from spmkb.deals.forecast import forecast
 
-    fc = forecast(
-        _load(store, data), rep=rep, team=team, period=period, as_of=as_of, quota=quota,
-        n_sims=sims, seed=seed,
-    )  # fmt: skip
-    if json_out:
+    fc = forecast(src.load(), **vars(scope), as_of=as_of, quota=quota, n_sims=sims, seed=seed)
+    if src.json_out:
         emit_json(fc.to_dict())
         return
     typer.echo(fc.summary())
-    for note in fc.notes:
-        typer.echo(f"Note: {note}")
+    echo_each("Note: ", fc.notes)
     if len(fc.by_stage):
         typer.echo("\nOpen pipeline by stage:")
         typer.echo(format_table(fc.by_stage))

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import typer
 
-from spmkb.cli._app import JsonOpt, StoreOpt, app, emit_json, handle_errors, settings_from
+from spmkb.cli._app import JsonOpt, StoreOpt, app, emit_json, settings_from
 
 
 @app.command("backup")
-@handle_errors
 def backup(
     dest: Path = typer.Argument(
         ...,
@@ -42,7 +41,6 @@ def backup(
 
 
 @app.command("restore")
-@handle_errors
 def restore(
     src: Path = typer.Argument(..., help="A backup file written by `spmkb backup`."),
     store: Path | None = StoreOpt,

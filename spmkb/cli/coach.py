@@ -10,12 +10,8 @@ import typer
 
 from spmkb.cli import _app as cli
 
-coach_app = typer.Typer(
-    help="Coaching plans: focus, assets, goals, follow-up.", no_args_is_help=True
-)
-profile_app = typer.Typer(
-    help="The top-performer profile and what it suggests.", no_args_is_help=True
-)
+coach_app = cli.App(help="Coaching plans: focus, assets, goals, follow-up.", no_args_is_help=True)
+profile_app = cli.App(help="The top-performer profile and what it suggests.", no_args_is_help=True)
 cli.app.add_typer(coach_app, name="coach")
 cli.app.add_typer(profile_app, name="profile")
 
@@ -56,7 +52,6 @@ def _with(opts: Any, **kw: Any) -> Any:
 
 
 @cli.report_app.command("profile")
-@cli.handle_errors
 def report_profile(
     team: str | None = TeamOpt, window: str | None = WindowOpt, keep: bool = KeepOpt,
     store: Path | None = cli.StoreOpt, data: Path | None = DataOpt, json_out: bool = cli.JsonOpt,
@@ -95,7 +90,6 @@ def report_profile(
 
 
 @cli.report_app.command("recognition")
-@cli.handle_errors
 def report_recognition(
     period: str = typer.Option(..., "--period", help="Period: 2026-Q2, 2026-H1, 2026-07 or 2026."),
     team: str | None = TeamOpt,
@@ -178,7 +172,6 @@ def _plan_text(plan: Any) -> None:
 
 
 @coach_app.command("plan")
-@cli.handle_errors
 def coach_plan(
     rep: str = RepOpt, window: str | None = WindowOpt,
     period: str | None = typer.Option(None, "--period", help="Period coached (default: the quarter after the window)."),
@@ -220,7 +213,6 @@ def coach_plan(
 
 
 @coach_app.command("show")
-@cli.handle_errors
 def coach_show(
     rep: str = RepOpt,
     period: str | None = typer.Option(None, "--period", help="Period coached (default: the latest plan)."),
@@ -247,7 +239,6 @@ def coach_show(
 
 
 @coach_app.command("followup")
-@cli.handle_errors
 def coach_followup(
     rep: str = RepOpt,
     period: str | None = typer.Option(None, "--period", help="Period coached (default: the latest plan)."),
@@ -278,15 +269,15 @@ def coach_followup(
 
 
 @profile_app.command("suggest-standards")
-@cli.handle_errors
 def profile_suggest(
     team: str | None = TeamOpt, window: str | None = WindowOpt,
     standards: Path | None = typer.Option(None, "--standards", help="standards.yml (default: the workspace's)."),
+    top_profile_kind: bool = typer.Option(False, "--top-profile", help="Suggest 'standard: top_profile' (resolved per review) instead of fixed targets."),
     store: Path | None = cli.StoreOpt, data: Path | None = DataOpt,
 ) -> None:  # fmt: skip
     """Print a diff of standards.yml setting the profile's findings as targets (nothing is written).
 
-    Example: spmkb profile suggest-standards --window 2026-H1 > standards.diff
+    Example: spmkb profile suggest-standards --window 2026-H1 --top-profile > standards.diff
     """
     from spmkb.coaching.profile import top_profile
     from spmkb.coaching.standards import suggest_standards
@@ -299,7 +290,8 @@ def profile_suggest(
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read standards file: {exc}", path=path) from None
     prof = top_profile(d, _window(d, window), team=team, options=opts)
-    diff = suggest_standards(prof, text, Path(path).name)
+    kind = "top_profile" if top_profile_kind else "absolute"
+    diff = suggest_standards(prof, text, Path(path).name, kind)
     if not diff:
         typer.echo(prof.message or "No change: no measure separates the top tier from the rest.")
         return
@@ -307,24 +299,29 @@ def profile_suggest(
 
 
 @cli.report_app.command("asset-outcomes")
-@cli.handle_errors
 def report_asset_outcomes(
     store: Path | None = cli.StoreOpt, data: Path | None = DataOpt, json_out: bool = cli.JsonOpt,
 ) -> None:  # fmt: skip
     """Per stage: win rate of deals with vs without each asset opened (association, not cause).
 
+    Opens come from asset_opens.csv in the deal folder and from the opens the notebooks' panels
+    logged for a picked deal; the same open counts once and each row names its source.
+
     Example: spmkb report asset-outcomes --data deals
     """
-    from spmkb.coaching.outcomes import NOTE, asset_outcomes, load_asset_opens
+    from spmkb.coaching.outcomes import NOTE, asset_outcomes, gather_asset_opens
 
     settings, d, opts = _ctx(store, data)
     folder = data or settings.deals or settings.deals_store
-    table = asset_outcomes(d, load_asset_opens(folder), fdr=opts.fdr)
+    opens = gather_asset_opens(d, folder=folder, settings=settings)
+    table = asset_outcomes(d, opens.frame, fdr=opts.fdr)
     if json_out:
-        cli.emit_json({"note": NOTE, "assets": table.to_dict(orient="records")})
+        cli.emit_json({"note": NOTE, "opens": opens.to_dict(),
+                       "assets": table.to_dict(orient="records")})  # fmt: skip
         return
+    typer.echo(opens.summary())
     for r in table.itertuples():
         mark = " *" if r.associated else ""
         typer.echo(f"{r.stage:12} {r.asset[:40]:40} opened {r.win_rate_opened:4.0%} (n = {r.n_opened}) "
-                   f"vs not {r.win_rate_not_opened:4.0%} (n = {r.n_not_opened}){mark}")  # fmt: skip
+                   f"vs not {r.win_rate_not_opened:4.0%} (n = {r.n_not_opened}) [{r.source}]{mark}")  # fmt: skip
     typer.echo(f"Note: * = survives false-discovery control; {NOTE}")

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import typer
 
-from spmkb.cli._app import JsonOpt, PlaybooksOpt, app, emit_json, handle_errors, settings_from
+from spmkb.cli._app import JsonOpt, PlaybooksOpt, app, emit_json, settings_from
 
 
 @app.command("lint")
-@handle_errors
 def lint(
     playbooks: Path | None = PlaybooksOpt,
     json_out: bool = JsonOpt,

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from spmkb.cli._app import JsonOpt, StoreOpt, deals_app, emit_json, handle_errors, settings_from
+from spmkb.cli._app import JsonOpt, StoreOpt, deals_app, emit_json, settings_from
 
 PresetOpt = typer.Option(
     None,
@@ -55,7 +55,6 @@ ExportArg = typer.Argument(..., help="Export file (CSV, .xlsx, Parquet) or folde
 
 
 @deals_app.command("check")
-@handle_errors
 def check(
     file: Path = ExportArg,
     preset: str | None = PresetOpt,
@@ -78,7 +77,6 @@ def check(
 
 
 @deals_app.command("import")
-@handle_errors
 def import_(
     file: Path = ExportArg,
     preset: str | None = PresetOpt,

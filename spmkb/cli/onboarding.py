@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import getpass
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from spmkb.cli import _app as cli
 
-onboarding_app = typer.Typer(
+onboarding_app = cli.App(
     help="New-hire onboarding: plans, progress, certifications, milestones.", no_args_is_help=True
 )
 cli.app.add_typer(onboarding_app, name="onboarding")
 
-DealsOpt = typer.Option(None, "--deals", help="Deal data folder (default: the workspace's deals).")
-TodayOpt = typer.Option(None, "--today", help="Date to compute status on (YYYY-MM-DD).")
+_DEALS_HELP = "Deal data folder (default: the workspace's deals)."
+DealsOpt = typer.Option(None, "--deals", help=_DEALS_HELP)
 RepOpt = typer.Option(..., "--rep", help="The hire's name (or rep id) as in the roster.")
 AuthorOpt = typer.Option(None, "--author", help="Who records this (default: your login name).")
 ModuleOpt = typer.Option(..., "--module", help="Module id (or its last part, e.g. week-02).")
@@ -34,11 +35,24 @@ def _date(value: str | None, flag: str) -> date | None:
         raise ConfigError(f"invalid date {value!r}", field=flag, hint="use YYYY-MM-DD") from None
 
 
-def _ws(store: Path | None, deals: Path | None, playbooks: Path | None, today: str | None) -> Any:
-    from spmkb.onboarding.service import open_workspace
+@dataclass(frozen=True)
+class HireOptions(cli.Options):
+    """--today, --deals, --store, --playbooks and --json: the options of every hire command."""
 
-    settings = cli.settings_from(store=store, deals=deals, playbooks=playbooks)
-    return open_workspace(settings, today=_date(today, "--today"))
+    today: Annotated[
+        str | None, typer.Option("--today", help="Date to compute status on (YYYY-MM-DD).")
+    ] = None
+    deals: Annotated[Path | None, typer.Option("--deals", help=_DEALS_HELP)] = None
+    store: cli.Store = None
+    playbooks: cli.Playbooks = None
+    json_out: cli.Json = False
+
+    def open(self) -> Any:
+        """The onboarding workspace (settings, deal data, curriculum) as of --today."""
+        from spmkb.onboarding.service import open_workspace
+
+        settings = cli.settings_from(store=self.store, deals=self.deals, playbooks=self.playbooks)
+        return open_workspace(settings, today=_date(self.today, "--today"))
 
 
 def _author(author: str | None) -> str:
@@ -51,7 +65,6 @@ def _author(author: str | None) -> str:
 
 
 @onboarding_app.command("enroll")
-@cli.handle_errors
 def enroll(
     rep: str = RepOpt,
     track: str = typer.Option(..., "--track", help="Track, e.g. ae or sdr ([onboarding] tracks)."),
@@ -61,11 +74,8 @@ def enroll(
         None, "--business-days/--calendar-days", help="Count module days in business days."
     ),
     author: str | None = AuthorOpt,
-    today: str | None = TodayOpt,
-    deals: Path | None = DealsOpt,
-    store: Path | None = cli.StoreOpt,
-    playbooks: Path | None = cli.PlaybooksOpt,
-    json_out: bool = cli.JsonOpt,
+    *,
+    opts: HireOptions,
 ) -> None:
     """Enrol a hire in a track from a start date (again with another track = a move).
 
@@ -73,12 +83,12 @@ def enroll(
     """
     from spmkb.onboarding.service import enroll as do_enroll
 
-    ws = _ws(store, deals, playbooks, today)
+    ws = opts.open()
     when = _date(start, "--start")
     ev = do_enroll(
         ws, rep, track, when, author=_author(author), new=new, business_days=business_days
     )  # type: ignore[arg-type]
-    if json_out:
+    if opts.json_out:
         cli.emit_json(ev.to_dict())
     else:
         moved = ev.payload.get("previous_track")
@@ -102,20 +112,15 @@ def _print_plan(p: Any) -> None:
         typer.echo(f"  {item.status:<9} {item.due}  day {item.day:>3}  {item.module}{cert}")
         for s in item.study:
             typer.echo(f"      study: {s['title']} ({s['path']})")
-    for kept in p.kept:
-        typer.echo(f"  done      (no longer in the track) {kept}")
+    cli.echo_each("  done      (no longer in the track) ", p.kept)
 
 
 @onboarding_app.command("plan")
-@cli.handle_errors
 def plan(
     rep: str = RepOpt,
     refresh: bool = typer.Option(False, "--refresh", help="Adopt the current curriculum version."),
-    today: str | None = TodayOpt,
-    deals: Path | None = DealsOpt,
-    store: Path | None = cli.StoreOpt,
-    playbooks: Path | None = cli.PlaybooksOpt,
-    json_out: bool = cli.JsonOpt,
+    *,
+    opts: HireOptions,
 ) -> None:
     """Show a hire's plan: modules with due dates, study assets, certifications.
 
@@ -123,22 +128,18 @@ def plan(
     """
     from spmkb.onboarding.service import plan as do_plan
 
-    p = do_plan(_ws(store, deals, playbooks, today), rep, refresh=refresh)
-    if json_out:
+    p = do_plan(opts.open(), rep, refresh=refresh)
+    if opts.json_out:
         cli.emit_json(p.to_dict())
     else:
         _print_plan(p)
 
 
 @onboarding_app.command("status")
-@cli.handle_errors
 def status(
     rep: str | None = typer.Option(None, "--rep", help="One hire (default: every current hire)."),
-    today: str | None = TodayOpt,
-    deals: Path | None = DealsOpt,
-    store: Path | None = cli.StoreOpt,
-    playbooks: Path | None = cli.PlaybooksOpt,
-    json_out: bool = cli.JsonOpt,
+    *,
+    opts: HireOptions,
 ) -> None:
     """Status of every current hire (or one): done, due, overdue, ahead; milestones; behind.
 
@@ -146,8 +147,8 @@ def status(
     """
     from spmkb.onboarding.service import status as do_status
 
-    rows = do_status(_ws(store, deals, playbooks, today), rep)
-    if json_out:
+    rows = do_status(opts.open(), rep)
+    if opts.json_out:
         cli.emit_json([r.to_dict() for r in rows])
         return
     if not rows:
@@ -160,22 +161,17 @@ def status(
             for m in r.milestones:
                 ev = f" — evidence: {', '.join(m.evidence[:5])}" if m.evidence else ""
                 typer.echo(f"    milestone {m.text}: {m.label()}{ev}")
-        for b in r.behind:
-            typer.echo(f"    behind: {b}")
+        cli.echo_each("    behind: ", r.behind)
 
 
 @onboarding_app.command("complete")
-@cli.handle_errors
 def complete(
     rep: str = RepOpt,
     module: str = ModuleOpt,
     on: str | None = typer.Option(None, "--on", help="Completion date (default today)."),
     author: str | None = AuthorOpt,
-    today: str | None = TodayOpt,
-    deals: Path | None = DealsOpt,
-    store: Path | None = cli.StoreOpt,
-    playbooks: Path | None = cli.PlaybooksOpt,
-    json_out: bool = cli.JsonOpt,
+    *,
+    opts: HireOptions,
 ) -> None:
     """Record that a hire completed a module of their track (append-only, versioned).
 
@@ -183,9 +179,9 @@ def complete(
     """
     from spmkb.onboarding.service import complete as do_complete
 
-    ws = _ws(store, deals, playbooks, today)
+    ws = opts.open()
     ev = do_complete(ws, rep, module, author=_author(author), on=_date(on, "--on"))
-    if json_out:
+    if opts.json_out:
         cli.emit_json(ev.to_dict())
     else:
         typer.echo(
@@ -194,18 +190,14 @@ def complete(
 
 
 @onboarding_app.command("certify")
-@cli.handle_errors
 def certify(
     rep: str = RepOpt,
     module: str = ModuleOpt,
     level: list[str] = typer.Option(..., "--level", help="COMPETENCY=LEVEL, once per competency."),
     signed_off_by: str | None = typer.Option(None, "--signed-off-by", help="Who signs it off."),
     author: str | None = AuthorOpt,
-    today: str | None = TodayOpt,
-    deals: Path | None = DealsOpt,
-    store: Path | None = cli.StoreOpt,
-    playbooks: Path | None = cli.PlaybooksOpt,
-    json_out: bool = cli.JsonOpt,
+    *,
+    opts: HireOptions,
 ) -> None:
     """Record a certification: the manager's rubric level per competency (below pass = not passed).
 
@@ -221,26 +213,22 @@ def certify(
             raise OnboardingError(f"cannot read --level {item!r}", field="--level",
                                   hint="write COMPETENCY=LEVEL, e.g. --level discovery=3")  # fmt: skip
         levels[comp.strip()] = int(value)
-    ws = _ws(store, deals, playbooks, today)
+    ws = opts.open()
     ev, passed, msg = do_certify(ws, rep, module, levels, author=_author(author),
                                  signed_off_by=signed_off_by)  # fmt: skip
-    if json_out:
+    if opts.json_out:
         cli.emit_json({**ev.to_dict(), "passed": passed, "message": msg})
     else:
         typer.echo(msg)
 
 
 @onboarding_app.command("note")
-@cli.handle_errors
 def note(
     rep: str = RepOpt,
     text: str = typer.Option(..., "--text", help="The note."),
     author: str | None = AuthorOpt,
-    today: str | None = TodayOpt,
-    deals: Path | None = DealsOpt,
-    store: Path | None = cli.StoreOpt,
-    playbooks: Path | None = cli.PlaybooksOpt,
-    json_out: bool = cli.JsonOpt,
+    *,
+    opts: HireOptions,
 ) -> None:
     """Save a note on a hire's onboarding record (e.g. a free-text milestone met).
 
@@ -248,15 +236,14 @@ def note(
     """
     from spmkb.onboarding.service import note as do_note
 
-    ev = do_note(_ws(store, deals, playbooks, today), rep, text, author=_author(author))
-    if json_out:
+    ev = do_note(opts.open(), rep, text, author=_author(author))
+    if opts.json_out:
         cli.emit_json(ev.to_dict())
     else:
         typer.echo(f"Saved note for {ev.rep_id}; version {ev.version}")
 
 
 @cli.report_app.command("ramp")
-@cli.handle_errors
 def report_ramp(
     track: str | None = typer.Option(None, "--track", help="Only this track."),
     value: str = typer.Option(

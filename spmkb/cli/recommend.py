@@ -8,7 +8,6 @@ from spmkb.cli import _app as cli
 
 
 @cli.app.command("recommend")
-@cli.handle_errors
 def recommend_cmd(
     stage: str = typer.Option(None, "--stage", help="Pipeline stage, e.g. discovery."),
     industry: str = typer.Option(None, "--industry", help="Customer industry, e.g. healthcare."),
@@ -67,7 +66,6 @@ def recommend_cmd(
 
 
 @cli.app.command("gaps")
-@cli.handle_errors
 def gaps_cmd(
     store: str = cli.StoreOpt,
     playbooks: str = cli.PlaybooksOpt,

@@ -12,7 +12,6 @@ from spmkb.cli._app import (
     PlaybooksOpt,
     StoreOpt,
     emit_json,
-    handle_errors,
     review_app,
     settings_from,
 )
@@ -33,7 +32,6 @@ def _settings(
 
 
 @review_app.command("new")
-@handle_errors
 def new(
     rep: str | None = typer.Option(None, "--rep", help="Rep name as in the deal data."),
     period: str = typer.Option(
@@ -84,6 +82,8 @@ def new(
             typer.echo(f"{name}: FAILED {err}", err=True)
         for note in result.notes:
             typer.echo(f"Note: {note}")
+        for warning in result.warnings:
+            typer.echo(f"Warning: {warning}", err=True)
         d = result.to_dict()
         typer.echo(
             f"Generated {d['generated']} review(s) for {result.period} in {d['seconds']} s"
@@ -94,7 +94,6 @@ def new(
 
 
 @review_app.command("list")
-@handle_errors
 def list_(
     team: str | None = typer.Option(None, "--team", help="Only this team."),
     period: str | None = PeriodOpt,
@@ -142,7 +141,6 @@ def list_(
 
 
 @review_app.command("show")
-@handle_errors
 def show(
     rep: str = typer.Argument(..., help="Rep name."),
     period: str = typer.Argument(..., help="Period label, e.g. 2026-Q2."),
@@ -201,7 +199,6 @@ def show(
 
 
 @review_app.command("export")
-@handle_errors
 def export(
     rep: str = typer.Argument(..., help="Rep name."),
     period: str = typer.Argument(..., help="Period label, e.g. 2026-Q2."),

@@ -6,14 +6,15 @@ Every key has a default here; an unknown key or a value of the wrong kind is a
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from spmkb.errors import ConfigError, suggest
+from spmkb.errors import ConfigError, did_you_mean
+from spmkb.jsonable import Jsonable
 
 
 @dataclass(frozen=True)
-class CoachingOptions:
+class CoachingOptions(Jsonable):
     """Tier shares, "top by circumstance" rules, test settings and recognition levels."""
 
     top_share: float = 0.20  # top tier: this share of reps by attainment
@@ -32,10 +33,6 @@ class CoachingOptions:
     plan_min_n: int = 10  # follow-up: deals needed before and after, per rep
     plan_weeks: int = 13  # a plan's default length (follow-up date = start + this)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the options as a JSON-ready dict."""
-        return asdict(self)
-
     @classmethod
     def from_table(cls, table: dict[str, Any], path: Any = None) -> CoachingOptions:
         """Options from a ``[coaching]`` table; ConfigError naming the key when it is invalid."""
@@ -44,14 +41,11 @@ class CoachingOptions:
         values: dict[str, Any] = {}
         for key, value in (table or {}).items():
             if key not in known:
-                close = suggest(key, list(known))
                 raise ConfigError(
                     f"unknown coaching setting '{key}'",
                     path=path,
                     field=f"coaching.{key}",
-                    hint=(f"did you mean '{close[0]}'? " if close else "")
-                    + "known: "
-                    + ", ".join(known),
+                    hint=did_you_mean(key, known, "known: "),
                 )
             default = getattr(base, key)
             values[key] = _coerce(key, value, default, path)

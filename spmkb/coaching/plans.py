@@ -117,7 +117,9 @@ def _stage_focus(data: DealData, rep: str, team: str | None, window: Period) -> 
         "stage", "stage_conversion", str(r["stage"]),
         get_measure("stage_conversion").label_for(str(r["stage"])), float(r["rep_conversion"]),
         float(r["team_conversion"]), float(r["gap"]), int(r["n"]), float(r["p_adjusted"]),
-        str(r.get("reason", "")) or "stage converting furthest below the rest of the team",
+        # the deals layer words it "focus: …"; shown after "Focus:" it would read twice
+        str(r.get("reason", "")).removeprefix("focus: ")
+        or "stage converting furthest below the rest of the team",
     )  # fmt: skip
 
 
@@ -245,6 +247,13 @@ def build_plan(
     coached = Period.parse(period) if period is not None else period_of(w.end, "quarter").next()
     begin = as_date(start) if start is not None else coached.start
     follow = min(begin + timedelta(weeks=opts.plan_weeks), coached.end) if start else coached.end
+    if who.end_date is not None and who.end_date < begin:
+        raise SpmkbError(
+            f"{who.name} left on {who.end_date.isoformat()}, before the plan would start "
+            f"({begin.isoformat()})",
+            field="rep",
+            hint="coach a rep who is still on the team",
+        )
     notes: list[str] = [prof.message] if prof.message else []
     focus: Focus | None = None
     if stage is not None:

@@ -26,23 +26,14 @@ import numpy as np
 import pandas as pd
 
 from spmkb.coaching.options import CoachingOptions
-from spmkb.coaching.stats import (
-    adjusted_diff,
-    bootstrap_diff,
-    fit_prior,
-    group_stat,
-    hedges_g,
-    shrink_rates,
-)
+from spmkb.coaching.stats import adjusted_diff, bootstrap_diff, group_stat, hedges_g
 from spmkb.coaching.tiers import Tiers, _closed_in, tiers
-from spmkb.deals.measures import MEASURES, Measure, per_rep
+from spmkb.deals.measures import MEASURES, Measure
 from spmkb.deals.periods import Period
 from spmkb.deals.schema import PIPELINE_STAGES, DealData
+from spmkb.deals.tiers import NOT_COMPARED, tier_values
+from spmkb.fmt import PROSE, figure
 
-#: Measures that define the tiers or describe one day: never compared.
-NOT_COMPARED: frozenset[str] = frozenset(
-    {"quota_attainment", "won_amount", "won_deals", "pipeline_coverage"}
-)
 #: Measures made of deal outcomes: shown, not tested (tiers are chosen by outcomes).
 OUTCOME_MEASURES: frozenset[str] = frozenset(
     {"win_rate", "stage_conversion", "avg_deal_size", "sales_cycle"}
@@ -151,13 +142,7 @@ class Profile:
 def _fmt(value: float, unit: str) -> str:
     if value is None or not np.isfinite(value):
         return "n/a"
-    if unit == "ratio":
-        return f"{value:.0%}"
-    if unit == "money":
-        return f"{value:,.0f}"
-    if unit == "days":
-        return f"{value:.0f} days"
-    return f"{value:.1f}"
+    return figure(value, unit, PROSE)
 
 
 def _fmt_diff(value: float, unit: str) -> str:
@@ -219,28 +204,9 @@ def compare(
     shares: np.ndarray | None,
 ) -> Comparison:
     """The top tier against the rest on one measure."""
-    top, rest = tiers_.members("top"), tiers_.members("rest")
-    reps = top + rest
-    vals = per_rep(data, measure.name, team=tiers_.team, period=tiers_.window, stage=stage)
-    vals = vals.reindex(reps)
-    value = vals["value"].to_numpy(dtype=float)
-    n = vals["n"].fillna(0).to_numpy(dtype=float)
-    how = "median" if measure.unit in ("money", "days") else "mean"
-    raw_top = raw_rest = math.nan
-    top_set = set(top)
-    is_top = np.array([r in top_set for r in reps])
-    if measure.unit == "ratio":
-        ok = n > 0
-        x = np.where(ok, np.round(np.nan_to_num(value) * n), 0.0)
-        value = shrink_rates(
-            x, n, fit_prior(x[ok & np.isfinite(value)], n[ok & np.isfinite(value)])
-        )
-        value[~np.isfinite(vals["value"].to_numpy(dtype=float))] = np.nan
-        with np.errstate(invalid="ignore"):
-            raw_top = float(x[is_top].sum() / n[is_top].sum()) if n[is_top].sum() else math.nan
-            raw_rest = float(x[~is_top].sum() / n[~is_top].sum()) if n[~is_top].sum() else math.nan
-    else:
-        value = np.where(n >= measure.min_n, value, np.nan)
+    tv = tier_values(data, tiers_, measure, stage)
+    reps, value, n, how, is_top = tv.reps, tv.value, tv.n, tv.how, tv.is_top
+    raw_top, raw_rest = tv.raw_top, tv.raw_rest
     a, b = value[is_top], value[~is_top]
     fa, fb = a[np.isfinite(a)], b[np.isfinite(b)]
     diff = group_stat(a, how) - group_stat(b, how)

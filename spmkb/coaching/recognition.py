@@ -17,7 +17,7 @@ are stored as drafts until a manager approves them (:mod:`spmkb.coaching.store`)
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -28,12 +28,13 @@ from spmkb.deals.periods import Period, calendar_period
 from spmkb.deals.roster import roster
 from spmkb.deals.schema import DealData
 from spmkb.errors import SpmkbError
+from spmkb.jsonable import Jsonable
 
 MIN_IMPROVEMENT_N = 10  # closed deals needed in the period and in the baseline
 
 
 @dataclass
-class Award:
+class Award(Jsonable):
     """One award: who, what, why, and the deal or figures behind it."""
 
     rep: str
@@ -41,10 +42,6 @@ class Award:
     title: str
     detail: str
     evidence: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the award as a JSON-ready dict."""
-        return asdict(self)
 
 
 @dataclass

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from spmkb import storage
 from spmkb.errors import NotFoundError, SpmkbError
+from spmkb.jsonable import Jsonable
 
 KINDS: tuple[str, ...] = ("plan", "post")
 STATUSES: dict[str, tuple[str, ...]] = {
@@ -23,36 +24,18 @@ STATUSES: dict[str, tuple[str, ...]] = {
     "post": ("draft", "approved"),
 }
 
-storage.register_schema(
-    "coaching",
-    """
-CREATE TABLE IF NOT EXISTS coaching_docs (
-    doc_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    rep_id TEXT,
-    rep TEXT,
-    period TEXT,
-    created_at TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 0,
-    status TEXT
-);
-CREATE INDEX IF NOT EXISTS coaching_docs_rep ON coaching_docs (kind, rep_id);
-CREATE TABLE IF NOT EXISTS coaching_versions (
-    doc_id TEXT NOT NULL REFERENCES coaching_docs(doc_id),
-    version INTEGER NOT NULL,
-    author TEXT NOT NULL,
-    saved_at TEXT NOT NULL,
-    status TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    PRIMARY KEY (doc_id, version)
-);
-"""
-    + storage.append_only("coaching_versions", "coaching versions"),
+_DOCS = storage.Versioned("coaching_docs", "coaching_versions", "doc_id").register(
+    "kind TEXT NOT NULL, rep_id TEXT, rep TEXT, period TEXT, created_at TEXT NOT NULL, "
+    "version INTEGER NOT NULL DEFAULT 0, status TEXT",
+    "author TEXT NOT NULL, saved_at TEXT NOT NULL, status TEXT NOT NULL, payload TEXT NOT NULL",
+    "CREATE INDEX IF NOT EXISTS coaching_docs_rep ON coaching_docs (kind, rep_id);\n",
 )
+#: Open the workspace database (StorageError naming the file when missing or corrupt).
+open_db = storage.connect
 
 
 @dataclass
-class Saved:
+class Saved(Jsonable):
     """One saved version of a plan or post."""
 
     doc_id: str
@@ -64,17 +47,6 @@ class Saved:
     saved_at: str
     status: str
     payload: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the version as a JSON-ready dict."""
-        return asdict(self)
-
-
-#: Open the workspace database (StorageError naming the file when missing or corrupt).
-open_db = storage.connect
-
-
-_now = storage.now
 
 
 _SELECT = (
@@ -92,16 +64,13 @@ def _row(row: sqlite3.Row) -> Saved:
 
 def latest(conn: sqlite3.Connection, doc_id: str) -> Saved | None:
     """The latest version of a plan or post, or None when never saved."""
-    row = conn.execute(
-        _SELECT + "WHERE v.doc_id = ? ORDER BY v.version DESC LIMIT 1", (doc_id,)
-    ).fetchone()
+    row = _DOCS.last(conn, _SELECT, doc_id)
     return _row(row) if row else None
 
 
 def versions(conn: sqlite3.Connection, doc_id: str) -> list[Saved]:
     """Every version of a plan or post, oldest first."""
-    rows = conn.execute(_SELECT + "WHERE v.doc_id = ? ORDER BY v.version", (doc_id,)).fetchall()
-    return [_row(r) for r in rows]
+    return [_row(r) for r in _DOCS.history(conn, _SELECT, doc_id)]
 
 
 def find(
@@ -144,34 +113,21 @@ def save(
         )
     author = storage.require_author(author, SpmkbError, "give your name (--author)")
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
-    now = _now()
+    now = storage.now()
     with storage.transaction(conn):
-        row = conn.execute(
-            "SELECT version, kind FROM coaching_docs WHERE doc_id = ?", (doc_id,)
-        ).fetchone()
-        if row is None:
-            conn.execute(
-                "INSERT INTO coaching_docs (doc_id, kind, rep_id, rep, period, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (doc_id, kind, rep_id, rep, period, now),
-            )
-            current = 0
-        else:
-            current = row["version"]
-        new = storage.next_version(
-            conn, versions="coaching_versions", key="doc_id", value=doc_id, current=current,
+        new, _head = _DOCS.begin(
+            conn,
+            {"doc_id": doc_id, "kind": kind, "rep_id": rep_id, "rep": rep, "period": period,
+             "created_at": now},
             expected=expected_version, what=f"{kind} {doc_id}",
             hint=f"reload the {kind}, re-apply your changes and save again",
         )  # fmt: skip
-        conn.execute(
-            "INSERT INTO coaching_versions (doc_id, version, author, saved_at, status, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (doc_id, new, author, now, status, text),
-        )
-        conn.execute(
-            "UPDATE coaching_docs SET version = ?, status = ? WHERE doc_id = ?",
-            (new, status, doc_id),
-        )
+        _DOCS.append(
+            conn,
+            {"doc_id": doc_id, "version": new, "author": author, "saved_at": now,
+             "status": status, "payload": text},
+            {"version": new, "status": status},
+        )  # fmt: skip
     return Saved(doc_id, kind, rep_id, period, new, author, now, status, json.loads(text))
 
 

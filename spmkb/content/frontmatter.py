@@ -25,7 +25,7 @@ from spmkb.content.fields import (
     convert_value,
     describe_kind,
 )
-from spmkb.errors import Problem, suggest
+from spmkb.errors import Problem, did_you_mean, suggest
 
 #: Front matter may hold at most this many YAML values once aliases are expanded.
 MAX_NODES = 5000
@@ -57,6 +57,22 @@ def _first_line(exc: BaseException) -> str:
 def _shown(value: Any) -> Any:
     """The value to keep on a Problem: scalars only (lists/mappings may be huge)."""
     return value if isinstance(value, (str, int, float, bool, date)) else None
+
+
+def _refused(
+    bad: FieldValueError, path: str, line: int | None, field: str, value: Any, hint: str
+) -> Problem:
+    """The ``field-type`` error for a value that ``convert_value`` refused."""
+    return Problem(
+        "error",
+        "field-type",
+        bad.message,
+        path=path,
+        line=line,
+        field=field,
+        value=_shown(value),
+        hint=hint,
+    )
 
 
 def _yaml_problem(exc: yaml.YAMLError, path: str, first_line: int) -> Problem:
@@ -184,7 +200,6 @@ def validate_front_matter(
             lines[key] = line
             if key in EXTENSION_KEYS:
                 continue
-            close = suggest(key, [*FIELD_BY_NAME, *ALIASES])
             problems.append(
                 Problem(
                     "warning",
@@ -193,9 +208,9 @@ def validate_front_matter(
                     path=path,
                     line=line,
                     field=key,
-                    hint=(f"did you mean '{close[0]}'? " if close else "")
-                    + "known fields: "
-                    + ", ".join(FIELD_BY_NAME),
+                    hint=did_you_mean(
+                        key, [*FIELD_BY_NAME, *ALIASES], "known fields: ", FIELD_BY_NAME
+                    ),
                 )
             )
             continue
@@ -211,18 +226,7 @@ def validate_front_matter(
                 values[name] = convert_value(spec.kind, value, key, spec.example, value_node)
         except FieldValueError as bad:
             where = first_line + bad.line_offset if bad.line_offset is not None else line
-            problems.append(
-                Problem(
-                    "error",
-                    "field-type",
-                    bad.message,
-                    path=path,
-                    line=where,
-                    field=key,
-                    value=_shown(value),
-                    hint=bad.hint,
-                )
-            )
+            problems.append(_refused(bad, path, where, key, value, bad.hint))
             continue
         if name == "id" and not ID_PATTERN.match(values[name]):
             problems.append(
@@ -322,17 +326,9 @@ def _onboarding(
             )
         except FieldValueError as bad:
             offset = bad.line_offset if bad.line_offset is not None else sub_lines.get(key)
+            where = first_line + offset if offset is not None else None
             problems.append(
-                Problem(
-                    "error",
-                    "field-type",
-                    bad.message,
-                    path=path,
-                    line=first_line + offset if offset is not None else None,
-                    field=f"onboarding.{key}",
-                    value=_shown(item),
-                    hint=f"{key}: {help_text}",
-                )
+                _refused(bad, path, where, f"onboarding.{key}", item, f"{key}: {help_text}")
             )
     return out
 

@@ -249,7 +249,8 @@ def _forecast_known(
         f.amount[scope_mask & f.won & (f.close >= start) & (f.close <= min(a, end))].sum()
     )
     if finished:  # the period is over: the answer is what was won
-        return _actuals(data, f, rep, team, p, a_date, quota, n_sims, won_to_date, notes)
+        quota = _quota_or_note(data, f, rep, team, p, quota, notes)
+        return _actuals(scope, str(name), p, a_date, quota, n_sims, won_to_date, notes)
     no_created = scope_mask & f.open & (f.created == NO_DAY)
     if no_created.any():
         notes.append(
@@ -336,10 +337,7 @@ def _forecast_known(
         draws = pool[rng.integers(0, len(pool), counts.sum())]
         sims += np.bincount(np.repeat(np.arange(n_sims), counts), weights=draws, minlength=n_sims)
 
-    if quota is None:
-        quota = _scope_quota(data, f, rep, team, p)
-        if quota is None:
-            notes.append("No quota found for this scope and period: pass quota= to compare.")
+    quota = _quota_or_note(data, f, rep, team, p, quota, notes)
     p10, p50, p90 = (float(x) for x in np.percentile(sims, [10, 50, 90]))
     by_stage = _by_stage(cell, amounts, q)
     expected_pipe = float((q * amounts).sum())
@@ -368,10 +366,8 @@ def _forecast_known(
 
 
 def _actuals(
-    data: DealData,
-    f: Any,
-    rep: str | None,
-    team: str | None,
+    scope: str,
+    name: str,
     p: Period,
     a_date: date,
     quota: float | None,
@@ -380,13 +376,8 @@ def _actuals(
     notes: list[str],
 ) -> Forecast:
     """A finished period: what was won, against the quota (no forecast, no chance)."""
-    scope, name = ("rep", rep) if rep else ("team", team) if team else ("company", "company")
-    if quota is None:
-        quota = _scope_quota(data, f, rep, team, p)
-        if quota is None:
-            notes.append("No quota found for this scope and period: pass quota= to compare.")
     return Forecast(
-        scope=scope, name=str(name), period=p.label, as_of=a_date,
+        scope=scope, name=name, period=p.label, as_of=a_date,
         quota=None if quota is None else float(quota), won_to_date=won, open_deals=0,
         open_amount=0.0, expected_pipeline=0.0, expected_new=0.0, expected=won, p10=won,
         p50=won, p90=won, p_quota=None, rates="actuals", notes=notes, finished=True,
@@ -412,6 +403,23 @@ def _by_stage(cell: np.ndarray, amounts: np.ndarray, q: np.ndarray) -> pd.DataFr
     )
     out.insert(0, "stage", [cell_label(int(c)) for c in out["cell"]])
     return out.drop(columns=["cell"])
+
+
+def _quota_or_note(
+    data: DealData,
+    f: Any,
+    rep: str | None,
+    team: str | None,
+    p: Period,
+    quota: float | None,
+    notes: list[str],
+) -> float | None:
+    """``quota`` if given, else the scope's (a note in ``notes`` when there is none)."""
+    if quota is None:
+        quota = _scope_quota(data, f, rep, team, p)
+        if quota is None:
+            notes.append("No quota found for this scope and period: pass quota= to compare.")
+    return quota
 
 
 def _scope_quota(

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from spmkb.deals.schema import OPPORTUNITY_COLUMNS, PIPELINE_STAGES
-from spmkb.errors import DealDataError, suggest
+from spmkb.errors import DealDataError, did_you_mean
 
 #: Canonical fields every mapping must find (``stage`` may be replaced by won/closed flags).
 REQUIRED: tuple[str, ...] = ("id", "rep", "stage", "amount", "created")
@@ -109,23 +109,17 @@ def resolve_mapping(
                 break
     for canon, src in (deals_cfg.get("columns") or {}).items():
         if canon not in OPPORTUNITY_COLUMNS and canon not in FLAGS:
-            close = suggest(canon, [*OPPORTUNITY_COLUMNS, *FLAGS])
             raise DealDataError(
                 f"[deals] columns has unknown field '{canon}'",
                 field=canon,
-                hint=(f"did you mean '{close[0]}'? " if close else "")
-                + "fields: "
-                + ", ".join([*OPPORTUNITY_COLUMNS, *FLAGS]),
+                hint=did_you_mean(canon, [*OPPORTUNITY_COLUMNS, *FLAGS], "fields: "),
             )
         if str(src).lower() not in lower:
-            close = suggest(str(src), headers)
             raise DealDataError(
                 f"column '{src}' (mapped to '{canon}' in [deals] columns) is not in the file",
                 path=path,
                 field=canon,
-                hint=(f"did you mean '{close[0]}'? " if close else "")
-                + "columns: "
-                + ", ".join(headers),
+                hint=did_you_mean(str(src), headers, "columns: "),
             )
         columns[canon] = lower[str(src).lower()]
     allow = frozenset(preset.allow_missing) | frozenset(deals_cfg.get("allow_missing") or ())

@@ -30,7 +30,7 @@ from spmkb.deals.mapping import (
     stage_key,
 )
 from spmkb.deals.schema import OPPORTUNITY_COLUMNS, TABLES
-from spmkb.errors import DealDataError, suggest
+from spmkb.errors import DealDataError, did_you_mean
 
 
 def _one_file(path: Path) -> Path:
@@ -220,6 +220,7 @@ PRESETS: dict[str, Preset] = {
                 "created": ("Created Date", "CreatedDate"),
                 "close_date": ("Close Date", "CloseDate"),
                 "account": ("Account Name", "Account"),
+                "name": ("Opportunity Name", "Name"),
                 "industry": ("Industry", "Account Industry"),
                 "segment": ("Type", "Opportunity Type", "Segment"),
                 "product": ("Product Name", "Product", "Primary Product"),
@@ -250,6 +251,7 @@ PRESETS: dict[str, Preset] = {
                 "created": ("Create Date", "createdate"),
                 "close_date": ("Close Date", "closedate"),
                 "account": ("Associated Company", "Company name", "Associated Company (Primary)"),
+                "name": ("Deal Name", "dealname"),
                 "industry": ("Industry",),
                 "segment": ("Deal Type", "dealtype"),
                 "product": ("Product", "Line item"),
@@ -340,12 +342,8 @@ def get_preset(name: str) -> Preset:
     if key == "mapping":
         return MAPPING
     if key not in PRESETS:
-        close = suggest(key, list(PRESET_NAMES))
         raise DealDataError(
-            f"unknown preset '{name}'",
-            hint=(f"did you mean '{close[0]}'? " if close else "")
-            + "presets: "
-            + ", ".join(PRESET_NAMES),
+            f"unknown preset '{name}'", hint=did_you_mean(key, PRESET_NAMES, "presets: ")
         )
     return PRESETS[key]
 

@@ -228,6 +228,7 @@ def generate_sample(
 
     outbound = source == SOURCES.index("outbound")
     sourced = sourced_by(rng, tr, reps_i, created, outbound, left_day)
+    account = np.char.add("Account ", (rng.integers(1, 3000, n)).astype(str)).astype(object)
     opps = (
         pd.DataFrame(
             {
@@ -238,8 +239,11 @@ def generate_sample(
                 "amount": amount.astype(float),
                 "created": created.astype("datetime64[ns]"),
                 "close_date": close_date.astype("datetime64[ns]"),
-                "account": s(
-                    np.char.add("Account ", (rng.integers(1, 3000, n)).astype(str)).astype(object)
+                "account": s(account),
+                "name": s(
+                    np.char.add(
+                        np.char.add(account.astype(str), " — "), np.array(PRODUCTS)[product]
+                    ).astype(object)
                 ),
                 "industry": s(np.array(INDUSTRIES, dtype=object)[industry]),
                 "segment": s(np.array(SEGMENTS, dtype=object)[seg]),

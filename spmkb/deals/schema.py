@@ -35,6 +35,7 @@ OPPORTUNITY_COLUMNS: dict[str, tuple[str, bool, str]] = {
     "created": ("date", True, "Date the opportunity was created."),
     "close_date": ("date", False, "Actual close date (won/lost) or expected close date (open)."),
     "account": ("str", False, "Customer account name."),
+    "name": ("str", False, "Deal (opportunity) name as the CRM shows it."),
     "industry": ("str", False, "Account industry."),
     "segment": ("str", False, "Customer segment (e.g. SMB, mid-market, enterprise)."),
     "product": ("str", False, "Product or product line."),

@@ -50,8 +50,10 @@ def _checkpoint(step: str) -> None:
     if os.environ.get("SPMKB_TEST_PAUSE_AT") != step:
         return
     marker = os.environ.get("SPMKB_TEST_PAUSE_FILE")
-    if marker:
-        Path(marker).write_text(step, encoding="utf-8")
+    if marker:  # written then renamed, so a test never reads it half-written
+        tmp = Path(f"{marker}.tmp")
+        tmp.write_text(step, encoding="utf-8")
+        os.replace(tmp, marker)
     print(f"paused at {step}", file=sys.stderr, flush=True)
     time.sleep(600)
 

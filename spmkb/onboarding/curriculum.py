@@ -12,7 +12,8 @@ A module is an asset with an ``onboarding:`` block (see docs/onboarding.md)::
       certification: {rubric: onboarding/ae/demo-certification-rubric, pass_level: 3,
                       signed_off_by: manager}
       milestone: {text: "5 opportunities created", measure: opportunities_created,
-                  threshold: 5, day: 30}
+                  threshold: 5, day: 30}   # or threshold: top_profile (the top tier's own
+                                           # figure by day 30 of their tenure)
 
 :func:`build_curriculum` turns assets into :class:`Module` records and collects every problem
 (:mod:`spmkb.onboarding.lint` adds file lines). Each track has a version: a hash of its
@@ -30,7 +31,8 @@ from typing import Any
 from spmkb.config import Settings
 from spmkb.content.library import load_library
 from spmkb.content.model import Asset
-from spmkb.errors import NotFoundError, OnboardingError, Problem, suggest
+from spmkb.errors import NotFoundError, OnboardingError, Problem, did_you_mean, suggest
+from spmkb.jsonable import Jsonable
 from spmkb.onboarding.settings import OnboardingSettings, onboarding_settings
 
 #: Milestone measures computed in spmkb.onboarding.milestones besides the registry's.
@@ -49,24 +51,41 @@ REGISTRY_MILESTONE_MEASURES: tuple[str, ...] = (
 )
 
 
+#: The milestone threshold that takes its value from the top tier (see milestones.py).
+TOP_PROFILE = "top_profile"
+
+
 @dataclass(frozen=True)
-class Milestone:
-    """A milestone: free text, optionally measured (``measure`` ≥ ``threshold`` by ``day``)."""
+class Milestone(Jsonable):
+    """A milestone: free text, optionally measured (``measure`` ≥ ``threshold`` by ``day``).
+
+    ``target = "top_profile"``: no fixed threshold; the top tier's own figure by ``day`` of
+    their tenure is the threshold, resolved on the deal data when milestones are evaluated.
+    """
 
     text: str
     measure: str | None = None
     threshold: float | None = None
     day: int | None = None
     activity_type: str | None = None
+    target: str | None = None
 
     @property
     def measured(self) -> bool:
-        """Whether the deal data can tell if it was met."""
+        """Whether the deal data can tell if it was met against a fixed threshold."""
         return self.measure is not None and self.threshold is not None and self.day is not None
 
+    @property
+    def from_profile(self) -> bool:
+        """Whether the threshold is the top tier's figure (resolved at evaluation)."""
+        return self.target == TOP_PROFILE and self.measure is not None and self.day is not None
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return asdict(self)
+        """JSON-ready dict (``target`` only when set, so fixed milestones keep their version)."""
+        d = asdict(self)
+        if d["target"] is None:
+            del d["target"]
+        return d
 
 
 @dataclass(frozen=True)
@@ -103,15 +122,9 @@ class Module:
     required: bool = True
 
     def fingerprint(self) -> dict[str, Any]:
-        """What a plan depends on (for the curriculum version)."""
-        return {
-            "id": self.id,
-            "day": self.day,
-            "order": self.order,
-            "requires": list(self.requires),
-            "certification": self.certification.to_dict() if self.certification else None,
-            "milestone": self.milestone.to_dict() if self.milestone else None,
-        }
+        """What a plan depends on (for the curriculum version): these fields of ``to_dict()``."""
+        d = self.to_dict()
+        return {k: d[k] for k in ("id", "day", "order", "requires", "certification", "milestone")}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -268,15 +281,19 @@ def _milestone(raw: Any, asset: Asset, problems: list[Problem], max_day: int) ->
                 msg = f"measure {measure!r} is not a count or an amount: it cannot be a milestone"
             else:
                 msg = f"unknown measure {measure!r}"
-            close = suggest(measure, known)
-            hint = (f"did you mean '{close[0]}'? " if close else "") + "milestone measures: "
-            problems.append(_problem(asset, "onboarding-measure", msg, "milestone.measure",
-                                     hint + ", ".join(known), value=measure))  # fmt: skip
+            hint = did_you_mean(measure, known, "milestone measures: ")
+            problems.append(_problem(asset, "onboarding-measure", msg, "milestone.measure", hint,
+                                     value=measure))  # fmt: skip
             ok = False
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
+        if threshold == TOP_PROFILE:
+            ok = _top_profile_measure(asset, measure, problems) and ok
+        elif (
+            isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0
+        ):
             problems.append(_problem(asset, "onboarding-milestone", f"milestone threshold must be "
-                                     f"a positive number, got {threshold!r}", "milestone.threshold",
-                                     "e.g. threshold: 5"))  # fmt: skip
+                                     f"a positive number or top_profile, got {threshold!r}",
+                                     "milestone.threshold", "e.g. threshold: 5, or threshold: "
+                                     "top_profile for the top tier's figure by that day"))  # fmt: skip
             ok = False
         if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= max_day:
             problems.append(_problem(asset, "onboarding-day", f"milestone day {day!r} is outside "
@@ -288,13 +305,36 @@ def _milestone(raw: Any, asset: Asset, problems: list[Problem], max_day: int) ->
                                  "but no measure", "milestone", "add measure: "
                                  "opportunities_created (or remove threshold and day)"))  # fmt: skip
         ok = False
+    top = ok and measure is not None and threshold == TOP_PROFILE
     if not text:
-        text = f"{measure} ≥ {threshold:g} by day {day}" if ok and measure else "milestone"
+        if top:
+            text = f"{measure} ≥ the top tier's figure by day {day}"
+        else:
+            text = f"{measure} ≥ {threshold:g} by day {day}" if ok and measure else "milestone"
     if not ok:
         return Milestone(text)
     atype = raw.get("activity_type")
+    if top:
+        return Milestone(text, measure, None, day, str(atype) if atype else None, TOP_PROFILE)
     return Milestone(text, measure, float(threshold) if measure else None, day if measure else None,
                      str(atype) if atype else None)  # fmt: skip
+
+
+def _top_profile_measure(asset: Asset, measure: str, problems: list[Problem]) -> bool:
+    """``threshold: top_profile`` needs a measure the top tier can be compared on."""
+    from spmkb.deals.tiers import comparable
+
+    if measure in LOCAL_MEASURES:
+        why = f"{measure} is an SDR measure and SDRs are not ranked into tiers"
+    elif measure in REGISTRY_MILESTONE_MEASURES and not comparable(measure):
+        why = f"{measure} defines the tiers, so the top tier's figure is high by construction"
+    else:
+        return True  # an unknown measure is reported on its own
+    problems.append(_problem(asset, "onboarding-milestone", f"threshold top_profile cannot be "
+                             f"used here: {why}", "milestone.threshold", "use a number, or a "
+                             "measure such as opportunities_created, pipeline_created or "
+                             "activity_volume"))  # fmt: skip
+    return False
 
 
 def _certification(

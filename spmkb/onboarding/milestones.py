@@ -5,6 +5,12 @@ day (days since the hire's own start date, day 0 = the start date) on which the 
 count or amount reached the threshold. The deals or activities that got it there are the
 evidence. Free-text milestones are "manual": the manager records them as a note.
 
+``threshold: top_profile`` takes the threshold from the top tier (:mod:`spmkb.deals.tiers`,
+all teams, ranked over the latest half-year ended by the evaluation date): the mean (median
+for amounts) of what its reps had by the same day of their own tenure, counting only top reps
+whose first days lie inside the deal data. Fewer than ``min_reps`` such reps: "no target",
+with the reason, never an invented threshold.
+
 Measures: the registry's counts and amounts (``opportunities_created``, ``pipeline_created``,
 ``won_deals``, ``won_amount``, ``activity_volume``) and three an SDR needs that the registry
 does not have: ``opportunities_sourced`` and ``pipeline_sourced`` (``opportunities.sourced_by``)
@@ -13,6 +19,7 @@ and ``meetings_booked`` (activities of type ``meeting_booked``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -20,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from spmkb.deals.periods import Period
 from spmkb.deals.roster import rep_key
 from spmkb.deals.schema import DealData
 
@@ -170,9 +178,12 @@ class MilestoneResult:
     met_day: int | None = None
     value: float | None = None  # running total so far (up to the milestone day)
     evidence: list[str] = field(default_factory=list)
+    note: str = ""  # where a top_profile threshold came from, or why there is none
 
     def label(self) -> str:
         """``met on day 23``, ``not yet (3 of 5)``, ``missed (3 of 5 by day 30)``."""
+        if self.status == "no target":
+            return f"no target: {self.note}"
         if self.status == "met":
             return f"met on day {self.met_day}"
         if self.status in ("not yet", "missed") and self.threshold is not None:
@@ -189,14 +200,66 @@ class MilestoneResult:
         return {**asdict(self), "label": self.label()}
 
 
+def latest_half(today: date) -> Period:
+    """The latest half-year that ended on or before ``today``."""
+    half = Period("half", today.year, 1 if today.month <= 6 else 2)
+    return half if half.end <= today else half.previous()
+
+
+def top_threshold(
+    data: DealData,
+    measure: str,
+    day: int,
+    today: date,
+    activity_type: str | None = None,
+    rules: Any = None,
+) -> tuple[float | None, str]:
+    """A ``top_profile`` threshold: what the top tier had of ``measure`` by tenure ``day``
+    (mean; median for amounts) and where it came from, or (None, why there is none)."""
+    from spmkb.deals.measures import get_measure
+    from spmkb.deals.roster import roster
+    from spmkb.deals.tiers import TierRules, cached_tiers
+    from spmkb.errors import DealDataError
+
+    rules = rules or TierRules()
+    window = latest_half(today)
+    try:
+        top = cached_tiers(data, window, options=rules).members("top")
+    except DealDataError as err:
+        return None, f"no top-tier figure: {err.message}"
+    first = pd.Timestamp(data.opportunities["created"].min()).date()
+    ros = roster(data)
+    starts = {}
+    for rep in top:
+        start = ros.find(rep).start_date
+        if start is not None and start >= first and (today - start).days >= day:
+            starts[rep] = start
+    need = getattr(rules, "min_reps", 3)
+    if len(starts) < need:
+        return None, (
+            f"{len(starts)} of the {len(top)} top-tier reps of {window.label} have their first "
+            f"{day} days in the deal data (at least {need} needed)"
+        )
+    totals = first_days(data, measure, math.inf, starts, day, activity_type, evidence=False)
+    how = "median" if get_measure(measure).unit == "money" else "mean"
+    values = totals["total"].to_numpy(dtype=float)
+    value = float(np.median(values) if how == "median" else np.mean(values))
+    return value, (
+        f"target = the top tier of {window.label} by day {day} of their tenure: "
+        f"{how} of {len(starts)} reps"
+    )
+
+
 def evaluate(
     data: DealData | None,
     hires: list[Any],
     modules_by_track: dict[str, list[Any]],
     today: date,
     due_of: Any,
+    tier_rules: Any = None,
 ) -> dict[str, list[MilestoneResult]]:
-    """Milestone results per hire id (``hires``: objects with id, name, track, start)."""
+    """Milestone results per hire id (``hires``: objects with id, name, track, start);
+    ``tier_rules`` (a :class:`~spmkb.deals.tiers.TierRules`) for ``top_profile`` thresholds."""
     out: dict[str, list[MilestoneResult]] = {h.id: [] for h in hires}
     groups: dict[tuple, list[Any]] = {}
     first_day = None
@@ -207,26 +270,38 @@ def evaluate(
             if m.milestone is None:
                 continue
             ms = m.milestone
-            if not ms.measured:
+            if not ms.measured and not ms.from_profile:
                 out[h.id].append(MilestoneResult(m.id, ms.text, None, None, None, None, "manual"))
                 continue
             groups.setdefault(
                 (ms.measure, ms.threshold, ms.day, ms.activity_type, m.id), []
             ).append(h)
+    targets: dict[tuple, tuple[float | None, str]] = {}
     for (measure, threshold, day, atype, mid), members in groups.items():
+        note = ""
+        if threshold is None and data is not None:  # threshold: top_profile
+            key = (measure, day, atype)
+            if key not in targets:
+                targets[key] = top_threshold(data, measure, day, today, atype, tier_rules)
+            threshold, note = targets[key]
         starts = {h.name: h.start for h in members}
         caps = {h.name: min(day, (today - h.start).days) for h in members}
         table = (
-            first_days(data, measure, threshold, starts, caps, atype) if data is not None else None
+            first_days(data, measure, threshold, starts, caps, atype)
+            if data is not None and threshold is not None
+            else None
         )
         rows = table.to_dict("index") if table is not None else {}
         text = next(m.milestone.text for t in modules_by_track.values() for m in t if m.id == mid)
         for h in members:
             due = due_of(h, day)
             tenure = (today - h.start).days
-            res = MilestoneResult(mid, text, measure, threshold, day, due.isoformat(), "not yet")
-            if table is None:
+            res = MilestoneResult(mid, text, measure, threshold, day, due.isoformat(), "not yet",
+                                  note=note)  # fmt: skip
+            if data is None:
                 res.status = "no deal data"
+            elif table is None:
+                res.status = "no target"
             elif tenure < 0:
                 res.status = "not started"
             elif first_day is not None and h.start < first_day:
@@ -245,4 +320,12 @@ def evaluate(
     return out
 
 
-__all__ = ["Events", "MilestoneResult", "evaluate", "events", "first_days"]
+__all__ = [
+    "Events",
+    "MilestoneResult",
+    "evaluate",
+    "events",
+    "first_days",
+    "latest_half",
+    "top_threshold",
+]

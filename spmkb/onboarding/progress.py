@@ -19,42 +19,26 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from spmkb import storage
 from spmkb.errors import OnboardingError
+from spmkb.jsonable import Jsonable
 
 KINDS: tuple[str, ...] = ("enrol", "plan", "complete", "certify", "note")
 MAX_NOTE = 10_000
 
-storage.register_schema(
-    "onboarding",
-    """
-CREATE TABLE IF NOT EXISTS onboarding_hires (
-    rep_id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS onboarding_events (
-    rep_id TEXT NOT NULL REFERENCES onboarding_hires(rep_id),
-    version INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    module TEXT,
-    author TEXT NOT NULL,
-    saved_at TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    PRIMARY KEY (rep_id, version)
-);
-"""
-    + storage.append_only("onboarding_events", "onboarding events"),
+_HIRES = storage.Versioned("onboarding_hires", "onboarding_events", "rep_id").register(
+    "name TEXT NOT NULL, created_at TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0",
+    "kind TEXT NOT NULL, module TEXT, author TEXT NOT NULL, saved_at TEXT NOT NULL, "
+    "payload TEXT NOT NULL",
 )
 
 
 @dataclass
-class Event:
+class Event(Jsonable):
     """One saved version of a hire's onboarding record."""
 
     rep_id: str
@@ -64,10 +48,6 @@ class Event:
     author: str
     saved_at: str
     payload: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return asdict(self)
 
 
 @dataclass
@@ -105,9 +85,6 @@ class Record:
 
 #: Open the workspace database (StorageError naming the file when missing or corrupt).
 open_db = storage.connect
-
-
-_now = storage.now
 
 
 def _event(row: sqlite3.Row) -> Event:
@@ -181,21 +158,10 @@ def save_event(
         if not text or len(text) > MAX_NOTE:
             raise OnboardingError(f"a note needs 1-{MAX_NOTE} characters", field="note")
         payload = {**payload, "text": text}
-    now = _now()
+    now = storage.now()
     with storage.transaction(conn):
-        row = conn.execute(
-            "SELECT version FROM onboarding_hires WHERE rep_id = ?", (rep_id,)
-        ).fetchone()
-        if row is None:
-            conn.execute(
-                "INSERT INTO onboarding_hires (rep_id, name, created_at) VALUES (?, ?, ?)",
-                (rep_id, name, now),
-            )
-            current = 0
-        else:
-            current = row["version"]
-        new = storage.next_version(
-            conn, versions="onboarding_events", key="rep_id", value=rep_id, current=current,
+        new, _head = _HIRES.begin(
+            conn, {"rep_id": rep_id, "name": name, "created_at": now},
             expected=expected_version, what=f"the onboarding record of {name}",
             hint="reload the hire's status and try again",
         )  # fmt: skip
@@ -212,16 +178,13 @@ def save_event(
                     field="module",
                     hint="nothing was changed; add a note instead if something needs saying",
                 )
-        conn.execute(
-            "INSERT INTO onboarding_events (rep_id, version, kind, module, author, saved_at, payload)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (rep_id, new, kind, module, author, now,
-             json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)),
+        _HIRES.append(
+            conn,
+            {"rep_id": rep_id, "version": new, "kind": kind, "module": module, "author": author,
+             "saved_at": now, "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True,
+                                                    default=str)},
+            {"version": new, "name": name},
         )  # fmt: skip
-        conn.execute(
-            "UPDATE onboarding_hires SET version = ?, name = ? WHERE rep_id = ?",
-            (new, name, rep_id),
-        )
     return Event(rep_id, new, kind, module, author, now, payload)
 
 

@@ -177,7 +177,10 @@ def status(ws: OnboardingWorkspace, rep: str | None = None) -> list[HireStatus]:
     def due_of(h: Hire, day: int) -> date:
         return due_date(h.start, day, h.business_days)
 
-    results = evaluate(ws.data, hires, tracks, ws.today, due_of)
+    from spmkb.deals.tiers import TierRules
+
+    rules = TierRules.from_table(ws.settings.table("coaching"))  # threshold: top_profile
+    results = evaluate(ws.data, hires, tracks, ws.today, due_of, rules)
     past = _versus_past(ws, hires)
     out = []
     for h in hires:

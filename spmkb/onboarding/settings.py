@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spmkb.config import Settings
-from spmkb.errors import ConfigError, suggest
+from spmkb.errors import ConfigError, did_you_mean
 
 DEFAULT_TRACKS: dict[str, tuple[str, ...]] = {
     "ae": ("AE", "Account Executive"),
@@ -81,14 +81,11 @@ def onboarding_settings(settings: Settings | None = None) -> OnboardingSettings:
     raw: dict[str, Any] = settings.table("onboarding")
     for key in raw:
         if key not in KEYS:
-            close = suggest(key, list(KEYS))
             raise ConfigError(
                 f"unknown onboarding setting '{key}'",
                 path=settings.config_file,
                 field=f"onboarding.{key}",
-                hint=(f"did you mean '{close[0]}'? " if close else "")
-                + "known: "
-                + ", ".join(KEYS),
+                hint=did_you_mean(key, KEYS, "known: "),
             )
     tracks = dict(DEFAULT_TRACKS)
     if "tracks" in raw:

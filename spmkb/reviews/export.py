@@ -20,8 +20,9 @@ OFFLINE_URLS = (
     "mermaid_js_url",
     "mermaid_layout_elk_js_url",
 )
-#: Cells dropped from the export: the JSON data cell and the live form (replaced by the saved review).
-DROP_TAGS = ("review-data", "review-form", "parameters", "injected-parameters")
+#: Cells dropped from the export: the JSON data cell, the live form (replaced by the saved
+#: review), notes for whoever runs the notebook and the parameters.
+DROP_TAGS = ("review-data", "review-form", "review-help", "parameters", "injected-parameters")
 
 
 def review_notebook(settings: Any, rep: str, period: str) -> Path:

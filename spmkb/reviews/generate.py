@@ -8,11 +8,18 @@ a failed run never leaves a half-written review. :func:`new_reviews` does the sa
 reps: recommendations are computed once in this process (one model load for the batch) and
 passed to each notebook as JSON, and notebooks run in a small pool of worker processes
 (papermill starts one kernel per notebook).
+
+The executed notebook is finished before it is moved into place
+(:func:`finish_notebook`): the template's example parameters are dropped (the injected ones,
+this review's, are the only parameters shown), as is the widget state papermill saves (the form
+shows its saved answers as HTML until the cells run). A rep without deals closing in the period
+still gets a review, with a warning in :attr:`BatchResult.warnings`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -41,6 +48,7 @@ class BatchResult:
     errors: dict[str, str] = field(default_factory=dict)  # rep -> message
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. no deals in the period
 
     @property
     def ok(self) -> bool:
@@ -59,6 +67,7 @@ class BatchResult:
             "seconds": round(self.seconds, 2),
             "seconds_per_review": round(self.seconds / n, 2) if n else None,
             "notes": self.notes,
+            "warnings": self.warnings,
         }
 
 
@@ -158,17 +167,95 @@ def new_review(
     return Path(next(iter(result.paths.values())))
 
 
+def finish_notebook(nb: Any) -> Any:
+    """What a reader of the executed review sees: only this review's parameters, no stale state.
+
+    Drops the template's ``parameters`` cell (its example values stand above the injected
+    ones), the widget state papermill saved (a form that cannot save; the form cell's HTML
+    output shows the saved answers instead) and any kernel warning about unencrypted TCP;
+    numbers the executed cells from 1.
+    """
+    from spmkb.notebooks import TCP_WARNING
+
+    nb.cells = [
+        c
+        for c in nb.cells
+        if not ("parameters" in c.metadata.get("tags", []) and c.cell_type == "code")
+    ]
+    nb.metadata.pop("widgets", None)
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if cell.get("execution_count") is not None:  # [1], [2]… even in a reused kernel
+            count += 1
+            cell.execution_count = count
+            for out in cell.outputs:
+                if "execution_count" in out:
+                    out["execution_count"] = count
+        for out in cell.outputs:
+            if out.get("output_type") == "stream" and TCP_WARNING in out.get("text", ""):
+                out["text"] = "".join(
+                    line for line in out["text"].splitlines(True) if TCP_WARNING not in line
+                )
+        cell.outputs = [
+            o for o in cell.outputs if o.get("output_type") != "stream" or o.get("text")
+        ]
+    return nb
+
+
+def _finish(raw: Path, out: Path) -> None:
+    """Write :func:`finish_notebook` of ``raw`` to ``out`` atomically."""
+    import nbformat
+
+    nb = finish_notebook(nbformat.read(str(raw), as_version=4))
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.ipynb")
+    nbformat.write(nb, str(tmp))
+    os.replace(tmp, out)
+
+
 def _run_one(
     args: tuple[str, Template, str, dict[str, Any], bool],
 ) -> tuple[str, str | None, str | None]:
     rep, template, out, params, reuse = args
     # A reused kernel starts in the reviews folder (one kernel serves every period's folder).
     cwd = Path(out).parent.parent if reuse else Path(out).parent
+    raw = Path(out).with_name(f".{Path(out).stem}.{os.getpid()}.run.ipynb")
     try:
-        run_notebook(template, Path(out), params, timeout=CELL_TIMEOUT, cwd=cwd, reuse_kernel=reuse)
+        run_notebook(template, raw, params, timeout=CELL_TIMEOUT, cwd=cwd, reuse_kernel=reuse)
+        _finish(raw, Path(out))
     except SpmkbError as err:
+        if getattr(err, "path", None) == raw:
+            err.path = Path(out)  # name the review, not the temporary run file
         return rep, None, str(err)
+    finally:
+        raw.unlink(missing_ok=True)
     return rep, out, None
+
+
+def period_warnings(data: Any, reps: list[str], period: str) -> list[str]:
+    """Warnings for a period without data: none of the data, or none of a rep's deals, close in it."""
+    from spmkb.deals._frame import date_of, deal_frame, select
+
+    f = deal_frame(data)
+    in_period = select(f, period=period)
+    if not in_period.any():
+        closes = f.close[f.closed]
+        span = (
+            f" (the deal data closes deals from {date_of(int(closes.min()))} to "
+            f"{date_of(int(closes.max()))})"
+            if len(closes)
+            else " (the deal data has no closed deals)"
+        )
+        return [
+            f"no deals in the data close in {period}{span}: the review(s) show no figures; "
+            "check the period"
+        ]
+    return [
+        f"{rep} has no deals closing in {period}: the review shows no figures"
+        for rep in reps
+        if not (in_period & select(f, rep=rep)).any()
+    ]
 
 
 def new_reviews(
@@ -202,6 +289,7 @@ def new_reviews(
             recs, note = recommendations_for(settings, data, names, period)
             if note:
                 result.notes.append(note)
+    result.warnings = period_warnings(data, names, period)
     reuse = len(names) > 1
     # Same-team reviews share team figures (cached in the kernel): keep them on one worker.
     names = sorted(dict.fromkeys(names), key=lambda r: (str(ros.team_of(r)), r))

@@ -74,6 +74,33 @@ def score_distribution(reviews: pd.DataFrame) -> dict[str, int]:
     return out
 
 
+#: Payload fields in the order the form shows them, with the words the history uses.
+FIELD_NAMES = {"ratings": "ratings", "strengths": "strengths",
+               "development_areas": "development areas", "self_assessment": "self-assessment",
+               "goals": "goals", "action_items": "action items"}  # fmt: skip
+
+
+def version_history(saved: list[Any]) -> list[dict[str, Any]]:
+    """Each saved version (oldest first) with what it changed since the one before.
+
+    ``changed`` lists the payload fields that differ (``status`` when only the status did);
+    the first version lists the fields it filled in.
+    """
+    out = []
+    before: dict[str, Any] = {}
+    before_status = None
+    for v in saved:
+        p = v.payload
+        changed = [name for key, name in FIELD_NAMES.items() if p.get(key) != before.get(key)
+                   and (p.get(key) or before.get(key))]  # fmt: skip
+        if v.status != before_status and before_status is not None:
+            changed.append(f"status {before_status} → {v.status}")
+        out.append({"version": v.version, "status": v.status, "author": v.author,
+                    "saved_at": v.saved_at, "changed": changed})  # fmt: skip
+        before, before_status = p, v.status
+    return out
+
+
 def rep_history(conn: sqlite3.Connection, rep: str) -> pd.DataFrame:
     """A rep's reviews over time, oldest period first."""
     return list_reviews(conn, rep=rep)

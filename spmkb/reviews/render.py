@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from spmkb.deals.measures import MEASURES
+from spmkb.fmt import CELL, figure
 
 VERDICT = {"above": "▲ above", "met": "● met", "below": "▼ below", None: "— no verdict"}
 
@@ -25,9 +26,11 @@ def _safe(text: str) -> str:
 
 
 def _md(text: str) -> str:
+    """Markdown written by people; HTML they type (``<script>``) stays visible as text."""
     from spmkb.content.render import render_markdown
 
-    return render_markdown(text or "")
+    # escape "&" and "<" only: no raw HTML reaches Markdown, "> quote" still works
+    return render_markdown((text or "").replace("&", "&amp;").replace("<", "&lt;"))
 
 
 def _missing(v: Any) -> bool:
@@ -38,16 +41,8 @@ def fmt(value: Any, unit: str = "") -> str:
     """Format a figure for display: ratios as %, money with separators, days with 'd'."""
     if _missing(value):
         return "—"
-    if unit == "ratio":
-        return f"{float(value):.0%}"
-    if unit == "money":
-        return f"{float(value):,.0f}"
-    if unit == "days":
-        return f"{float(value):.1f} d"
-    if unit == "count":
-        return f"{float(value):,.0f}"
-    if unit == "times":
-        return f"{float(value):.2f}×"
+    if unit in CELL:
+        return figure(value, unit)
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
     return html.escape(str(value))
@@ -100,7 +95,7 @@ def render_scorecard(card: pd.DataFrame) -> str:
             [
                 html.escape(r.label),
                 value,
-                f"{fmt(r.standard, unit)} ({kind})",
+                f"{fmt(r.standard, unit)} ({kind})" + _basis(r),
                 VERDICT.get(r.verdict, "—"),
                 f"{r.n} {html.escape(r.n_of)}",
                 html.escape(r.warning or ""),
@@ -109,6 +104,14 @@ def render_scorecard(card: pd.DataFrame) -> str:
     return _safe(
         _table(["Measure", "Value", "Standard", "Verdict", "n", "Note"], rows, "spmkb-scorecard")
     )
+
+
+def _basis(row: Any) -> str:
+    """What a ``top_profile`` standard rests on (window, team, reps, n), in small print."""
+    basis = getattr(row, "basis", "") or ""
+    if not basis or _missing(row.standard):
+        return ""
+    return f"<br><small>{html.escape(basis)}</small>"
 
 
 def render_trend(trend: pd.DataFrame) -> str:
@@ -273,6 +276,25 @@ def render_saved(version: Any, rubric: Any = None) -> str:
                           + "</li>" for i in p[key])  # fmt: skip
             out += f"<h4>{title}</h4><ul>{lis}</ul>"
     return _safe(out)
+
+
+def render_history(history: list[dict[str, Any]]) -> str:
+    """The version history of a review (rows of :func:`spmkb.reviews.history.version_history`)."""
+    if not history:
+        return no_data("no version saved yet")
+    rows = [
+        [
+            str(int(h["version"])),
+            html.escape(str(h["status"])),
+            html.escape(str(h["author"])),
+            html.escape(str(h["saved_at"])),
+            html.escape(", ".join(h["changed"]) or "—"),
+        ]
+        for h in reversed(history)  # newest first
+    ]
+    return _safe(
+        _table(["Version", "Status", "Saved by", "Saved at", "Changed"], rows, "spmkb-history")
+    )
 
 
 def render_team_status(

@@ -2,8 +2,10 @@
 
 Every figure comes from the measure registry (:mod:`spmkb.deals.measures`, the same functions
 the dashboards and ``spmkb report`` use), so a review never disagrees with them. This module
-only picks the rep's row, computes the standard (a target, or the team's median / top quartile
-of the same measure among reps with enough data) and gives a verdict: ``above`` / ``met`` /
+only picks the rep's row, computes the standard (a target, the team's median / top quartile
+of the same measure among reps with enough data, or the top tier's figure for ``top_profile``:
+tiers ranked over :func:`~spmkb.deals.tiers.profile_window` of the review period, the figure
+measured in the review period, its basis in the ``basis`` column) and gives a verdict: ``above`` / ``met`` /
 ``below`` the standard in the direction that is better, ``met`` meaning within ``tolerance`` of
 it. No verdict is given when the measure's own n (closed deals for the win rate, won deals for
 deal size, deals resolved at the stage for a conversion …) is below its minimum: the value is
@@ -26,7 +28,7 @@ from spmkb.deals.schema import DealData
 from spmkb.reviews.standards import Standard, Standards
 
 COLUMNS = ["measure", "stage", "label", "unit", "value", "median", "standard", "standard_kind",
-           "direction", "weight", "verdict", "n", "n_of", "min_n", "closed", "warning"]  # fmt: skip
+           "direction", "weight", "verdict", "n", "n_of", "min_n", "closed", "warning", "basis"]  # fmt: skip
 
 
 def coverage_period(data: DealData, period: Period) -> Period:
@@ -139,7 +141,10 @@ def _row(
     peers = vals.loc[vals["n"] >= need, "value"] if len(vals) else pd.Series(dtype=float)
     if peers.dropna().shape[0] < 3:  # too few peers with enough data: use the whole team
         peers = vals["value"] if len(vals) else peers
-    standard = reference(peers, std)
+    standard, basis, no_target = reference(peers, std), "", ""
+    if std.kind == "top_profile":
+        standard, basis = _top(data, team, p, std, standards)
+        no_target = basis if not np.isfinite(standard) else ""
     v, warning = None, ""
     if not np.isfinite(value):
         if std.measure == "pipeline_coverage":
@@ -154,6 +159,8 @@ def _row(
         warning = f"not enough data (n = {n} {measure.n_of}, needs {need}): no verdict"
     elif partial:
         warning = f"active only part of {p.label} ({partial}): no verdict on a volume"
+    elif no_target:
+        warning = f"{no_target[0].upper()}{no_target[1:]}"
     else:
         v = verdict(value, standard, std.direction, standards.tolerance)
         if v is None:
@@ -165,8 +172,24 @@ def _row(
         "measure": std.measure, "stage": std.stage, "label": label, "unit": measure.unit,
         "value": value, "median": median, "standard": standard, "standard_kind": std.kind,
         "direction": std.direction, "weight": std.weight, "verdict": v, "n": n,
-        "n_of": measure.n_of, "min_n": need, "warning": warning,
+        "n_of": measure.n_of, "min_n": need, "warning": warning, "basis": basis,
     }  # fmt: skip
+
+
+def _top(
+    data: DealData, team: str | None, p: Period, std: Standard, standards: Standards
+) -> tuple[float, str]:
+    """A ``top_profile`` standard's value and basis (or NaN and why there is none)."""
+    from spmkb.deals.tiers import profile_window, top_figure
+    from spmkb.errors import DealDataError
+
+    scope = None if std.scope == "company" else team
+    try:
+        fig = top_figure(data, std.measure, profile_window(p), team=scope, stage=std.stage,
+                         period=p, options=standards.tier_rules)  # fmt: skip
+    except DealDataError as err:  # e.g. no closed deals in the window: no target, say why
+        return math.nan, f"no top-tier figure: {err.message}"
+    return fig.value, fig.basis()
 
 
 def scorecard(data: DealData, rep: str, period: str | Period, standards: Standards) -> pd.DataFrame:

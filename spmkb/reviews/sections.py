@@ -19,7 +19,7 @@ from spmkb.deals.periods import Period
 from spmkb.deals.schema import DealData
 from spmkb.deals.overview import records as _records
 from spmkb.deals.roster import roster
-from spmkb.errors import DealDataError
+from spmkb.errors import DealDataError, NotFoundError
 from spmkb.reviews.scorecard import score, scorecard, trend
 from spmkb.reviews.standards import Standards
 
@@ -142,6 +142,8 @@ def next_forecast(data: DealData, rep: str, period: str | Period) -> dict[str, A
     try:
         fc = forecast(data, rep=rep, period=nxt.label, as_of=as_of)
     except DealDataError:  # the next period lies beyond what the data can forecast
+        return None
+    except NotFoundError:  # the rep has no deal known on ``as_of`` (not started yet)
         return None
     d = fc.to_dict() if hasattr(fc, "to_dict") else dict(vars(fc))
     d.setdefault("period", nxt.label)

@@ -1,7 +1,9 @@
 """Review standards: what "good" looks like for each measure, read from ``standards.yml``.
 
 A standard says, per measure, what a rep's figure is compared with (an ``absolute`` target,
-the ``team_median`` or the team's ``top_quartile``), whether higher or lower is better,
+the ``team_median``, the team's ``top_quartile``, or ``top_profile``: the figure of the top
+tier by attainment, from :func:`spmkb.deals.tiers.top_figure`, over the review's team or
+``scope: company``), whether higher or lower is better,
 and how much the measure weighs in the scorecard score. ``parse_standards`` validates
 text and reports every problem with its file, line and field; ``load_standards`` reads a
 file. See ``docs/reviews.md`` for the format.
@@ -28,9 +30,10 @@ DEFAULT_MEASURES: tuple[str, ...] = (
     "activity_volume",
     "stage_conversion",
 )
-KINDS: tuple[str, ...] = ("absolute", "team_median", "top_quartile")
+KINDS: tuple[str, ...] = ("absolute", "team_median", "top_quartile", "top_profile")
+SCOPES: tuple[str, ...] = ("team", "company")
 DIRECTIONS: tuple[str, ...] = ("higher", "lower")
-_MEASURE_KEYS = ("standard", "target", "direction", "weight", "min_n", "stages")
+_MEASURE_KEYS = ("standard", "target", "direction", "weight", "min_n", "scope", "stages")
 _TOP_KEYS = ("min_closed_deals", "tolerance", "measures")
 
 
@@ -45,6 +48,7 @@ class Standard:
     weight: float = 1.0
     stage: str | None = None
     min_n: int | None = None
+    scope: str | None = None  # top_profile only: the review's "team" (default) or "company"
 
     @property
     def label(self) -> str:
@@ -64,6 +68,8 @@ class Standards:
     min_closed_deals: int = 5
     tolerance: float = 0.05
     path: str | None = None
+    #: The ``[coaching]`` tier rules a ``top_profile`` standard ranks reps with (None: defaults).
+    tier_rules: Any = None
 
     def get(self, measure: str, stage: str | None = None) -> Standard | None:
         """Return the standard for ``measure`` (and ``stage``), or ``None``."""
@@ -140,7 +146,7 @@ def _one(
     base = {
         k: v
         for k, v in (inherit or {}).items()
-        if k in ("standard", "target", "direction", "weight", "min_n")
+        if k in ("standard", "target", "direction", "weight", "min_n", "scope")
     }
     merged = {**base, **{k: v for k, v in spec.items() if not k.startswith("__")}}
     ok = True
@@ -187,6 +193,18 @@ def _one(
         elif _number(target) is None:
             chk.add(f"target must be a number, got {target!r}", spec, "target", f"{prefix}target")
             ok = False
+    scope = merged.get("scope")
+    if kind == "top_profile":
+        ok = _check_top_profile(chk, name, spec, prefix, target, scope) and ok
+    elif scope is not None:
+        chk.add(
+            "scope applies to 'standard: top_profile' only",
+            spec,
+            "scope",
+            f"{prefix}scope",
+            "remove 'scope' or use 'standard: top_profile'",
+        )
+        ok = False
     min_n = merged.get("min_n")
     if min_n is not None and (isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1):
         chk.add(f"min_n must be a whole number >= 1, got {min_n!r}", spec, "min_n", f"{prefix}min_n")
@@ -201,7 +219,46 @@ def _one(
         float(weight or 0.0),
         stage,
         min_n,
+        (scope or "team") if kind == "top_profile" else None,
     )
+
+
+def _check_top_profile(
+    chk: _Checker, name: str, spec: dict[str, Any], prefix: str, target: Any, scope: Any
+) -> bool:
+    """A ``top_profile`` standard: a comparable measure, no target of its own, a known scope."""
+    from spmkb.deals.tiers import comparable
+
+    ok = True
+    if not comparable(name):
+        chk.add(
+            f"{name} cannot be compared with the top tier: it defines the tiers "
+            "(or describes a single day)",
+            spec,
+            "standard",
+            f"{prefix}standard",
+            "use absolute, team_median or top_quartile for this measure",
+        )
+        ok = False
+    if target is not None:
+        chk.add(
+            "a top_profile standard takes its target from the top tier: it has no 'target'",
+            spec,
+            "target",
+            f"{prefix}target",
+            "remove 'target', or use 'standard: absolute' to set one",
+        )
+        ok = False
+    if scope is not None and scope not in SCOPES:
+        chk.add(
+            f"scope must be one of {', '.join(SCOPES)}, got {scope!r}",
+            spec,
+            "scope",
+            f"{prefix}scope",
+            "team: the rep's own team's top tier (default); company: all teams'",
+        )
+        ok = False
+    return ok
 
 
 def check_standards(
@@ -367,7 +424,12 @@ def load_standards(path: Path | str | None = None, settings: Any = None) -> Stan
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ReviewError(f"cannot read standards file: {exc}", path=path) from None
-    return parse_standards(text, path)
+    out = parse_standards(text, path)
+    if settings is not None:
+        from spmkb.deals.tiers import TierRules
+
+        out.tier_rules = TierRules.from_table(settings.table("coaching"))
+    return out
 
 
 def default_standards() -> Standards:

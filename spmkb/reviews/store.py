@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 from spmkb import storage
 from spmkb.deals.roster import rep_key
 from spmkb.errors import ConflictError, NotFoundError, ReviewError
+from spmkb.jsonable import Jsonable
 
 STATUSES: tuple[str, ...] = ("draft", "submitted", "acknowledged")
 #: status of the latest version (None = never saved) -> statuses a new save may have.
@@ -40,31 +41,10 @@ TRANSITIONS: dict[str | None, tuple[str, ...]] = {
 TEXT_FIELDS: tuple[str, ...] = ("strengths", "development_areas", "self_assessment")
 MAX_TEXT = 20_000
 
-storage.register_schema(
-    "reviews",
-    """
-CREATE TABLE IF NOT EXISTS reviews (
-    review_id TEXT PRIMARY KEY,
-    rep TEXT NOT NULL,
-    period TEXT NOT NULL,
-    team TEXT,
-    notebook TEXT,
-    created_at TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 0,
-    status TEXT,
-    UNIQUE (rep, period)
-);
-CREATE TABLE IF NOT EXISTS review_versions (
-    review_id TEXT NOT NULL REFERENCES reviews(review_id),
-    version INTEGER NOT NULL,
-    author TEXT NOT NULL,
-    saved_at TEXT NOT NULL,
-    status TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    PRIMARY KEY (review_id, version)
-);
-"""
-    + storage.append_only("review_versions", "review versions"),
+_REVIEWS = storage.Versioned("reviews", "review_versions", "review_id").register(
+    "rep TEXT NOT NULL, period TEXT NOT NULL, team TEXT, notebook TEXT, created_at TEXT NOT NULL, "
+    "version INTEGER NOT NULL DEFAULT 0, status TEXT, UNIQUE (rep, period)",
+    "author TEXT NOT NULL, saved_at TEXT NOT NULL, status TEXT NOT NULL, payload TEXT NOT NULL",
 )
 
 
@@ -104,7 +84,7 @@ def find_review_id(conn: sqlite3.Connection, rep: str, period: Any) -> str:
 
 
 @dataclass
-class ReviewVersion:
+class ReviewVersion(Jsonable):
     """One saved version of a review."""
 
     review_id: str
@@ -116,16 +96,9 @@ class ReviewVersion:
     status: str
     payload: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the version as a JSON-ready dict."""
-        return asdict(self)
-
 
 #: Open the workspace database (StorageError naming the file when missing or corrupt).
 open_db = storage.connect
-
-
-_now = storage.now
 
 
 def _clean_text(value: Any, name: str) -> str:
@@ -241,7 +214,7 @@ def ensure_review(
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(review_id) DO UPDATE SET "
             "team = COALESCE(excluded.team, reviews.team), "
             "notebook = COALESCE(excluded.notebook, reviews.notebook)",
-            (rid, rep, str(period), team, notebook, _now()),
+            (rid, rep, str(period), team, notebook, storage.now()),
         )
     return rid
 
@@ -267,25 +240,22 @@ _SELECT = (
 
 def latest(conn: sqlite3.Connection, rep: str, period: Any) -> ReviewVersion | None:
     """The latest saved version of a review, or ``None`` when it was never saved."""
-    row = conn.execute(
-        _SELECT + "WHERE v.review_id = ? ORDER BY v.version DESC LIMIT 1",
-        (find_review_id(conn, rep, period),),
-    ).fetchone()
+    row = _REVIEWS.last(conn, _SELECT, find_review_id(conn, rep, period))
     return _version_from_row(row) if row else None
 
 
 def versions(conn: sqlite3.Connection, rep: str, period: Any) -> list[ReviewVersion]:
     """Every saved version of a review, oldest first."""
-    rows = conn.execute(
-        _SELECT + "WHERE v.review_id = ? ORDER BY v.version", (find_review_id(conn, rep, period),)
-    ).fetchall()
+    rows = _REVIEWS.history(conn, _SELECT, find_review_id(conn, rep, period))
     return [_version_from_row(r) for r in rows]
 
 
 def get_version(conn: sqlite3.Connection, rep: str, period: Any, version: int) -> ReviewVersion:
     """One saved version; NotFoundError when it does not exist."""
     rid = find_review_id(conn, rep, period)
-    row = conn.execute(_SELECT + "WHERE v.review_id = ? AND v.version = ?", (rid, version)).fetchone()
+    row = conn.execute(
+        _SELECT + "WHERE v.review_id = ? AND v.version = ?", (rid, version)
+    ).fetchone()
     if row is None:
         raise NotFoundError(f"review {rid} has no version {version}")
     return _version_from_row(row)
@@ -303,7 +273,11 @@ def save_review(
     competencies: list[str] | None = None,
     team: str | None = None,
 ) -> ReviewVersion:
-    """Append a new version if the latest is still ``expected_version``; else ConflictError."""
+    """Append a new version if the latest is still ``expected_version``; else ConflictError.
+
+    A save that changes nothing (same content and status as the latest version) writes
+    nothing and returns the latest version, whose number is then ``expected_version``.
+    """
     if status not in STATUSES:
         raise ReviewError(
             f"unknown status {status!r}", field="status", hint="use " + ", ".join(STATUSES)
@@ -311,25 +285,22 @@ def save_review(
     author = storage.require_author(author, ReviewError, "enter your name before saving")
     clean = validate_payload(payload, competencies, status)
     rep = rep_key(rep)
-    now = _now()
+    now = storage.now()
     with storage.transaction(conn):
         rid = find_review_id(conn, rep, period)  # inside the write lock: no race on a new id
-        row = conn.execute(
-            "SELECT version, status FROM reviews WHERE review_id = ?", (rid,)
-        ).fetchone()
-        if row is None:
-            conn.execute(
-                "INSERT INTO reviews (review_id, rep, period, team, created_at) VALUES (?,?,?,?,?)",
-                (rid, rep, str(period), team, now),
-            )
-            current, current_status = 0, None
-        else:
-            current, current_status = row["version"], row["status"]
-        new = storage.next_version(
-            conn, versions="review_versions", key="review_id", value=rid, current=current,
+        new, head = _REVIEWS.begin(
+            conn,
+            {"review_id": rid, "rep": rep, "period": str(period), "team": team, "created_at": now},
             expected=expected_version, what=f"review {rid}",
-            hint="reload the review, re-apply your changes and save again",
+            hint="reload the review, re-apply your changes and save again", read="version, status",
         )  # fmt: skip
+        current_status = head["status"] if head else None
+        if head is not None and head["version"] and status == current_status:
+            last = conn.execute(
+                _SELECT + "WHERE v.review_id = ? AND v.version = ?", (rid, head["version"])
+            ).fetchone()
+            if last is not None and json.loads(last["payload"]) == clean:
+                return _version_from_row(last)  # unchanged: no new version
         if status not in TRANSITIONS[current_status]:
             allowed = TRANSITIONS[current_status]
             raise ReviewError(
@@ -341,14 +312,12 @@ def save_review(
                     else "allowed next: " + ", ".join(allowed)
                 ),
             )
-        conn.execute(
-            "INSERT INTO review_versions (review_id, version, author, saved_at, status, payload) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (rid, new, author, now, status, json.dumps(clean, ensure_ascii=False, sort_keys=True)),
-        )
-        conn.execute(
-            "UPDATE reviews SET version = ?, status = ? WHERE review_id = ?", (new, status, rid)
-        )
+        _REVIEWS.append(
+            conn,
+            {"review_id": rid, "version": new, "author": author, "saved_at": now, "status": status,
+             "payload": json.dumps(clean, ensure_ascii=False, sort_keys=True)},
+            {"version": new, "status": status},
+        )  # fmt: skip
     return ReviewVersion(rid, rep, str(period), new, author, now, status, clean)
 
 

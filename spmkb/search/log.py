@@ -51,10 +51,15 @@ CREATE TABLE IF NOT EXISTS search_open (
     search_id INTEGER REFERENCES search_log (id) ON DELETE SET NULL,
     asset_id TEXT NOT NULL,
     rank INTEGER,
-    action TEXT NOT NULL DEFAULT 'open'
+    action TEXT NOT NULL DEFAULT 'open',
+    deal_id TEXT,
+    deal_stage TEXT
 );
 """,
 )
+
+#: Columns added to ``search_open`` after its first release (older databases gain them).
+_ADDED_OPEN_COLUMNS = (("deal_id", "TEXT"), ("deal_stage", "TEXT"))
 
 #: Searches with fewer results than this count as "poor".
 POOR_RESULTS = 3
@@ -65,12 +70,25 @@ FEW_ASSETS = 2
 _CONNECTIONS: dict[tuple[str, int], sqlite3.Connection] = {}
 
 
+def _upgrade(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """Add the ``search_open`` columns a database made by an older spmkb lacks (deal id, stage)."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(search_open)")}
+    missing = [(n, t) for n, t in _ADDED_OPEN_COLUMNS if n not in have]
+    if missing:
+        with transaction(conn):
+            have = {r[1] for r in conn.execute("PRAGMA table_info(search_open)")}
+            for name, kind in missing:
+                if name not in have:  # another process may have added it meanwhile
+                    conn.execute(f"ALTER TABLE search_open ADD COLUMN {name} {kind}")
+    return conn
+
+
 def _connect(settings: Settings) -> sqlite3.Connection:
     """A connection to the workspace database, opened (and checked) once per thread."""
     key = (str(Path(settings.db_path).resolve()), threading.get_ident())
     conn = _CONNECTIONS.get(key)
     if conn is None or not Path(key[0]).exists():
-        conn = _CONNECTIONS[key] = connect(settings.db_path)
+        conn = _CONNECTIONS[key] = _upgrade(connect(settings.db_path))
     return conn
 
 
@@ -130,14 +148,20 @@ def log_open(
     source: str = "api",
     session: str | None = None,
     action: str = "open",
+    deal_id: str | None = None,
+    deal_stage: str | None = None,
 ) -> int:
-    """Record that a result was opened (``action``: open, similar, lab); return the row id."""
+    """Record that a result was opened (``action``: open, similar, lab); return the row id.
+
+    ``deal_id`` and ``deal_stage``: the deal the rep was reading for (plain values from the
+    face's deal picker) and its stage at that moment; the outcomes report reads them.
+    """
     conn = _connect(settings)
     with transaction(conn):
         cur = conn.execute(
-            "INSERT INTO search_open (ts, session, source, search_id, asset_id, rank, action) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (_now(), session, source, search_id, asset_id, rank, action),
+            "INSERT INTO search_open (ts, session, source, search_id, asset_id, rank, action, "
+            "deal_id, deal_stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (_now(), session, source, search_id, asset_id, rank, action, deal_id, deal_stage),
         )
     return int(cur.lastrowid or 0)
 
@@ -160,11 +184,27 @@ def read_opens(settings: Settings) -> pd.DataFrame:
     """Every logged open as a DataFrame (newest last)."""
     import pandas as pd
 
-    conn = connect(settings.db_path)
+    conn = _upgrade(connect(settings.db_path))
     try:
         return pd.read_sql_query("SELECT * FROM search_open ORDER BY id", conn)
     finally:
         conn.close()
+
+
+def read_deal_opens(settings: Settings) -> pd.DataFrame:
+    """Logged opens made for a deal: ``deal_id``, ``asset_id``, ``deal_stage``, ``ts``, ``source``.
+
+    Only real reading counts (``open`` and followed ``link`` actions, not "More like this").
+    An empty frame when nothing was logged yet (no database is created for the asking).
+    """
+    import pandas as pd
+
+    cols = ["deal_id", "asset_id", "deal_stage", "ts", "source"]
+    if not Path(settings.db_path).exists():
+        return pd.DataFrame(columns=cols)
+    opens = read_opens(settings)
+    mask = opens["deal_id"].notna() & opens["action"].isin(["open", "link"])
+    return opens.loc[mask, cols].reset_index(drop=True)
 
 
 def _asset_counts(settings: Settings, library: Any | None) -> tuple[list[Any], Any]:

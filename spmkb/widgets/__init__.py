@@ -11,8 +11,12 @@ from spmkb._lazy import lazy_exports
 _EXPORTS: dict[str, str] = {
     "SearchPanel": "spmkb.widgets.search_panel",
     "RecommendPanel": "spmkb.widgets.recommend_panel",
+    "DealPicker": "spmkb.widgets.deal_picker",
     "DashboardPanel": "spmkb.widgets.dashboard",
     "ReviewForm": "spmkb.widgets.review_form",
+    "CoachingPanel": "spmkb.widgets.coaching_panel",
+    "ProfilePanel": "spmkb.widgets.coaching_panel",
+    "RecognitionPanel": "spmkb.widgets.coaching_panel",
 }
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -1,9 +1,14 @@
-"""CoachingPanel: pick a rep, build a coaching plan, save it (versioned) and follow it up.
+"""Coaching panels: the top-performer profile, coaching plans, and the recognition board.
 
-A thin face over :mod:`spmkb.coaching`: each button calls one core function
-(:func:`~spmkb.coaching.plans.build_plan`, :func:`~spmkb.coaching.plans.save_plan`,
-:func:`~spmkb.coaching.followup.follow_up`) and hands the result to a pure ``render_*``
-function that returns sanitised HTML. Status line, error guard and display come from the
+- :class:`ProfilePanel`: pick a team and a window, see what the top tier does differently;
+- :class:`CoachingPanel`: pick a rep, build a coaching plan, save it (versioned), follow it up;
+- :class:`RecognitionPanel`: the team's board (levels, no ranking) or one rep's own view.
+
+Thin faces over :mod:`spmkb.coaching`: each button calls one core function
+(:func:`~spmkb.coaching.profile.top_profile`, :func:`~spmkb.coaching.plans.build_plan`,
+:func:`~spmkb.coaching.plans.save_plan`, :func:`~spmkb.coaching.followup.follow_up`,
+:func:`~spmkb.coaching.recognition.recognition_board`, :func:`~spmkb.coaching.recognition.rep_view`)
+and hands the result to a pure ``render_*`` function that returns sanitised HTML. Status line, error guard and display come from the
 :mod:`spmkb.widgets._panel` base.
 """
 
@@ -17,6 +22,8 @@ import ipywidgets as w
 from spmkb.widgets._panel import Panel, guarded
 
 AUTO = "(found by the data)"
+ALL_TEAMS = "(all teams)"
+TEAM_VIEW = "(team board)"
 
 
 def _pct(v: Any) -> str:
@@ -72,7 +79,8 @@ class CoachingPanel(Panel):
         self.options = options_from(settings)
         self.plan: Any = None
         self.saved: Any = None
-        names = roster(data).names(with_deals=True)
+        ros = roster(data)  # reps still on the team: a plan for a leaver is refused
+        names = [n for n in ros.names(with_deals=True) if ros.find(n).end_date is None]
         self.rep = w.Dropdown(options=names, value=rep if rep in names else (names[0] if names else None),
                               description="Rep")  # fmt: skip
         self.window = w.Text(value=window, description="Window")
@@ -144,4 +152,204 @@ class CoachingPanel(Panel):
         return fu
 
 
-__all__ = ["CoachingPanel", "render_followup", "render_plan"]
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _reps(n: int) -> str:
+    return _count(n, "rep")
+
+
+def render_profile(profile: Any) -> str:
+    """A profile as HTML: the tiers compared, each finding's sentence (n, interval), notes."""
+    e = html.escape
+    t = profile.tiers
+    scope = f" — {e(profile.team)}" if profile.team else " — all teams"
+    top, rest = len(t.members("top")), len(t.members("rest"))
+    parts = [
+        f"<h3>Top performers {e(profile.window.label)}{scope}</h3>",
+        f"<p>Ranked by {e(t.basis)}: {_reps(top)} in the top tier, {_reps(rest)} in the rest",
+    ]
+    if not profile.message:
+        parts[-1] += (
+            f"; {_count(sum(c.tested for c in profile.comparisons), 'measure')} tested, false "
+            f"discovery rate {profile.options.fdr:.0%}"
+        )
+    parts[-1] += ".</p>"  # fmt: skip
+    parts.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in profile.summary()) + "</ul>")
+    if profile.comparisons:
+        parts.append(_measures_table(profile))
+    if t.left_out:
+        parts.append("<p><small>Not ranked: " + "; ".join(
+            f"{e(r)} ({e(why)})" for r, why in sorted(t.left_out.items())) + "</small></p>")  # fmt: skip
+    parts += [f"<p><small>Note: {e(n)}</small></p>" for n in profile.notes]
+    return "".join(parts)
+
+
+def _fig(value: float, unit: str) -> str:
+    """A tier figure: one decimal for small counts (4.9 contacts per deal, as the sentence)."""
+    from spmkb.reviews.render import fmt
+
+    if unit == "count" and value == value and abs(value) < 100:
+        return f"{value:.1f}"
+    return fmt(value, unit)
+
+
+def _diff(value: float, unit: str) -> str:
+    """A difference: points for rates, signed figures otherwise (never "-0")."""
+    if value != value:  # NaN
+        return "—"
+    if unit == "ratio":
+        return f"{round(value * 100) + 0.0:+.0f} pts"
+    text = _fig(abs(value), unit)
+    zero = not text.strip("0.,d ")
+    return text if zero else ("+" if value > 0 else "-") + text
+
+
+def _measures_table(profile: Any) -> str:
+    """Every measure compared: tier figures, difference with its interval, n, what it means."""
+    e = html.escape
+    rows = []
+    for c in profile.comparisons:
+        if c.reps_top == 0 and c.reps_rest == 0:
+            continue  # the data cannot show it (listed in the notes)
+        verdict = "finding" if c.finding else ("tested: no finding" if c.tested else "not tested")
+        rows.append(
+            f"<tr><td>{e(c.label)}</td><td>{_fig(c.top, c.unit)}</td><td>{_fig(c.rest, c.unit)}</td>"
+            f"<td>{_diff(c.diff, c.unit)} ({_diff(c.ci_low, c.unit)} to {_diff(c.ci_high, c.unit)})</td>"
+            f"<td>{c.n_top:,} / {c.n_rest:,} {e(c.n_of)} ({c.reps_top} / {c.reps_rest} reps)</td>"
+            f"<td>{'<b>finding</b>' if c.finding else verdict}</td><td><small>{e(c.note)}</small></td></tr>"
+        )  # fmt: skip
+    head = "".join(f"<th>{h}</th>" for h in ("Measure", "Top tier", "Rest",
+                   "Difference (95 % CI)", "n top / rest", "", "Note"))  # fmt: skip
+    return (f"<details open><summary>Every measure ({len(rows)})</summary><table class='spmkb-profile'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></details>")  # fmt: skip
+
+
+def render_board(board: Any, levels: tuple[float, ...]) -> str:
+    """The team's board as HTML: the thresholds, then the post (no ranking, no bottom)."""
+    from spmkb.coaching.recognition import post_html, post_markdown
+
+    e = html.escape
+    marks = " / ".join(f"{lv:.0%}" for lv in levels)
+    head = (f"<p><b>Levels</b>: {e(marks)} of quota, earned against the goal, never against "
+            "peers. Improvement counts only when its 95 % interval excludes zero.</p>")  # fmt: skip
+    notes = "".join(f"<p><small>Note: {e(n)}</small></p>" for n in board.notes)
+    return head + post_html(post_markdown(board)) + notes
+
+
+def render_rep_view(view: dict[str, Any]) -> str:
+    """One rep's own view as HTML: attainment, level, the way to the next, their position."""
+    e = html.escape
+    parts = [f"<h3>{e(view['rep'])} — {e(view['period'])} (only you see this)</h3>"]
+    if view.get("message"):
+        parts.append(f"<p>{e(view['message'])}</p>")
+    else:
+        level = view.get("level")
+        parts.append(
+            f"<p>Attainment <b>{_pct(view['attainment'])}</b> of quota "
+            f"({view['won_amount']:,.0f} of {view['quota']:,.0f}); level reached: "
+            f"{_pct(level) if level else 'none yet'}.</p>"
+        )
+        if view.get("next_level"):
+            parts.append(f"<p>Next level {_pct(view['next_level'])}: "
+                         f"{view['to_next_level']:,.0f} to go.</p>")  # fmt: skip
+        parts.append(f"<p>Position: {e(view['position'])}.</p>")
+    awards = [a for a in view.get("awards", []) if a["kind"] != "level"]  # the level is above
+    if awards:
+        parts.append("<ul>" + "".join(f"<li>{e(a['title'])}: {e(a['detail'])}</li>"
+                                      for a in awards) + "</ul>")  # fmt: skip
+    return "".join(parts)
+
+
+class ProfilePanel(Panel):
+    """Team and window in; the top-performer profile out."""
+
+    def __init__(self, data: Any, *, settings: Any = None, window: str = "2026-H1",
+                 team: str | None = None) -> None:  # fmt: skip
+        """Build the widgets; :meth:`show` computes the profile."""
+        from spmkb.coaching.options import options_from
+        from spmkb.deals.roster import roster
+
+        super().__init__()
+        self.data, self.options = data, options_from(settings)
+        teams = roster(data).teams()
+        self.team = w.Dropdown(options=[ALL_TEAMS, *teams],
+                               value=team if team in teams else ALL_TEAMS, description="Team")  # fmt: skip
+        self.window = w.Text(value=window, description="Window")
+        self.show_button = w.Button(description="Show profile", button_style="primary")
+        self.output = w.HTML()
+        self.profile: Any = None
+        self.show_button.on_click(lambda _b: self.show())
+        self.widget = w.VBox([w.HBox([self.team, self.window, self.show_button]), self.status,
+                              self.output])  # fmt: skip
+
+    @guarded
+    def show(self) -> Any:
+        """Compute the profile for the chosen team and window and render it."""
+        from spmkb.coaching.profile import top_profile
+
+        team = None if self.team.value == ALL_TEAMS else self.team.value
+        self.set_status("Computing the profile…", "loading")
+        self.profile = top_profile(self.data, self.window.value.strip(), team=team,
+                                   options=self.options)  # fmt: skip
+        self.output.value = render_profile(self.profile)
+        found = len(self.profile.findings)
+        self.set_status(
+            self.profile.message or f"{found} finding(s).", "info" if self.profile.message else "ok"
+        )
+        return self.profile
+
+
+class RecognitionPanel(Panel):
+    """Period, team and (optionally) one rep in; the board, or that rep's own view, out."""
+
+    def __init__(self, data: Any, *, settings: Any = None, period: str = "2026-Q2",
+                 team: str | None = None, rep: str | None = None) -> None:  # fmt: skip
+        """Build the widgets; :meth:`show` computes the board."""
+        from spmkb.coaching.options import options_from
+        from spmkb.deals.roster import roster
+
+        super().__init__()
+        self.data, self.options = data, options_from(settings)
+        ros = roster(data)
+        teams, names = ros.teams(), ros.names(with_deals=True)
+        self.period = w.Text(value=period, description="Period")
+        self.team = w.Dropdown(options=[ALL_TEAMS, *teams],
+                               value=team if team in teams else ALL_TEAMS, description="Team")  # fmt: skip
+        self.rep = w.Dropdown(options=[TEAM_VIEW, *names],
+                              value=rep if rep in names else TEAM_VIEW, description="Rep")  # fmt: skip
+        self.show_button = w.Button(description="Show", button_style="primary")
+        self.output = w.HTML()
+        self.show_button.on_click(lambda _b: self.show())
+        self.widget = w.VBox([w.HBox([self.period, self.team, self.rep, self.show_button]),
+                              self.status, self.output])  # fmt: skip
+
+    @guarded
+    def show(self) -> Any:
+        """The team board, or the chosen rep's own view (the only one with a position)."""
+        from spmkb.coaching.recognition import recognition_board, rep_view
+
+        period = self.period.value.strip()
+        if self.rep.value != TEAM_VIEW:
+            view = rep_view(self.data, period, self.rep.value, options=self.options)
+            self.output.value = render_rep_view(view)
+            self.set_status(f"{view['rep']}'s own view: not for the team channel.", "info")
+            return view
+        team = None if self.team.value == ALL_TEAMS else self.team.value
+        board = recognition_board(self.data, period, team=team, options=self.options)
+        self.output.value = render_board(board, self.options.levels)
+        self.set_status(f"{len(board.awards)} award(s); a draft until a manager approves it.", "ok")
+        return board
+
+
+__all__ = [
+    "CoachingPanel",
+    "ProfilePanel",
+    "RecognitionPanel",
+    "render_board",
+    "render_followup",
+    "render_plan",
+    "render_profile",
+    "render_rep_view",
+]

@@ -1,32 +1,48 @@
 """RecommendPanel: pick a stage (or a deal) and get the before-the-call reading pack.
 
-A thin face that composes the two engines: a deal id is looked up in the deals engine
-(:func:`spmkb.deals.lookup.deal_context`) and its plain values go to
+A thin face that composes the two engines: the deal picker (:mod:`spmkb.widgets.deal_picker`)
+finds the deal in the deals engine and its plain values go to
 :func:`spmkb.search.recommend.recommend`; the pack is rendered by
 :func:`spmkb.widgets.render.render_pack`. Loading, errors and the status line come from the
-panel base (:mod:`spmkb.widgets._panel`).
+panel base (:mod:`spmkb.widgets._panel`). Opening an asset is logged in the search log, with
+the deal when the pack is for one (the content-and-outcomes report reads it).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import re
+import uuid
 from typing import Any
 
 import ipywidgets as w
 
+from spmkb.errors import SpmkbError
 from spmkb.widgets import render
 from spmkb.widgets._panel import guarded
+from spmkb.widgets.deal_picker import DealPicker
 from spmkb.widgets.search_panel import SearchBacked
 
-#: Command-line wording in the engine's reasons and notes, and what the panel says instead.
+log = logging.getLogger(__name__)
+
+#: Command-line wording in the engine's reasons, notes and errors, and what the panel says instead.
 PANEL_WORDING: tuple[tuple[str, str], ...] = (
-    (r"pass --competitor or a deal with one", "pick a Competitor, or type a Deal id that has one"),
+    (r"pass --competitor or a deal with one", "pick a Competitor, or a Deal that has one"),
+    (r"pass --stage \((one of: [^)]*)\) or --deal ID", r"pick a Stage (\1) or a Deal that has one"),
+    (
+        r"run `spmkb deals import FILE` \(or generate the sample data\) first",
+        "import the deal data (your CRM export, or the sample data) into the workspace first",
+    ),
+    (
+        r"\(or pass the --store used when indexing\)",
+        "(or set the notebook's store parameter to the folder used when indexing)",
+    ),
     (r"--competitor", "the Competitor box"),
     (r"--stage", "the Stage list"),
-    (r"--deal ID", "the Deal box"),
-    (r"--deal", "the Deal box"),
+    (r"--deal ID", "the Deal picker"),
+    (r"--deal", "the Deal picker"),
     (r"--industry", "the Industry list"),
     (r"--persona", "the Persona list"),
 )
@@ -47,11 +63,13 @@ def for_panel(pack: Any) -> Any:
 
 
 class RecommendPanel(SearchBacked):
-    """Stage / industry / persona / competitor (or deal id) in, a reading pack out."""
+    """Stage / industry / persona / competitor (or a deal from the picker) in, a reading pack out."""
 
     def build(self) -> None:
-        """The context dropdowns, deal id, Recommend button, status and pack."""
+        """The context dropdowns, deal picker, Recommend button, status and pack."""
         self.pack: Any | None = None
+        self.pack_deal: dict[str, str | None] | None = None
+        self.session = uuid.uuid4().hex[:12]
         stages = list(self.settings.stages)
         self.stage = w.Dropdown(options=stages, value=stages[0], description="Stage")
         self.industry = w.Dropdown(options=[("any", "")], value="", description="Industry")
@@ -59,7 +77,8 @@ class RecommendPanel(SearchBacked):
         self.competitor = w.Combobox(
             placeholder="competitor (optional)", description="Competitor", ensure_option=False
         )
-        self.deal = w.Text(placeholder="deal id (optional)", description="Deal")
+        self.deal = DealPicker(self.settings, description="Deal", load=False)
+        self.deal.on_change(self._on_deal)
         self.button = w.Button(description="Recommend", button_style="primary", icon="list")
         self.output = w.HTML("")
         self.opens = w.HBox([], layout=w.Layout(flex_flow="row wrap"))
@@ -67,7 +86,8 @@ class RecommendPanel(SearchBacked):
         self.widget = w.VBox(
             [
                 w.HBox([self.stage, self.industry, self.persona]),
-                w.HBox([self.competitor, self.deal, self.button]),
+                self.deal.widget,
+                w.HBox([self.competitor, self.button]),
                 self.status,
                 w.HBox(
                     [
@@ -79,6 +99,25 @@ class RecommendPanel(SearchBacked):
         )
         self.button.on_click(lambda _b: self.recommend())
 
+    def background_load(self) -> str:
+        """List the workspace's deals in the picker while the index opens (see the base)."""
+        self.deal.start_loading()
+        ready = super().background_load()
+        self.deal.wait_loaded()
+        return ready
+
+    def set_status(self, message: str, kind: str = "info") -> None:
+        """Show ``message`` in the status line, in the panel's words (no command-line options)."""
+        super().set_status(panel_wording(message), kind)
+
+    def _on_deal(self, deal_id: str | None) -> None:
+        """A deal was picked: the pack follows its stage, so the Stage list shows it and rests."""
+        choice = self.deal.choice if deal_id else None
+        stage = (choice.stage or "").lower() if choice is not None else ""
+        if stage in self.stage.options:
+            self.stage.value = stage
+        self.stage.disabled = choice is not None
+
     def fill(self, facets: dict[str, list[str]]) -> None:
         """Industry and persona dropdowns, competitor suggestions, from the index."""
         self.industry.options = [("any", ""), *((v, v) for v in facets.get("industries", []))]
@@ -88,17 +127,15 @@ class RecommendPanel(SearchBacked):
     @guarded
     def recommend(self) -> Any:
         """Build the pack for the picked stage (or deal) and render it (the button handler)."""
-        from spmkb.deals.lookup import deal_context
         from spmkb.search.recommend import recommend
 
-        self.pack = None  # an error below must not leave the previous pack on screen
+        self.pack = self.pack_deal = None  # an error must not leave the previous pack on screen
         self.output.value = ""
         self.opens.children = ()
         self.reader.value = ""
         searcher = self.ensure_searcher()
         self.set_status("Picking assets…", "loading")
-        deal_id = self.deal.value.strip()
-        deal = deal_context(self.settings, deal_id) if deal_id else None
+        deal = self.deal.context()
         pack = recommend(
             searcher,
             stage=None if deal else self.stage.value,
@@ -107,7 +144,7 @@ class RecommendPanel(SearchBacked):
             competitor=self.competitor.value.strip() or None,
             deal=deal,
         )
-        self.pack = pack
+        self.pack, self.pack_deal = pack, deal
         self.output.value = render.render_pack(for_panel(pack), lab_link=self.lab_link)
         self.opens.children = tuple(self._open_button(i) for i in pack.items if i.hit is not None)
         found = sum(1 for i in pack.items if i.hit is not None)
@@ -134,7 +171,25 @@ class RecommendPanel(SearchBacked):
         fresh = asset.freshness(aging_fraction=self.settings.aging_fraction)
         self.reader.value = render.render_reader(asset, freshness=fresh, lab_link=self.lab_link)
         self.set_status(f"Opened “{asset.title}”.", "ok")
+        self._log_open(asset_id)
         return asset
+
+    def _log_open(self, asset_id: str) -> None:
+        """Log the open (with the pack's deal and its stage); never let the log break reading."""
+        from spmkb.search.log import log_open
+
+        deal = self.pack_deal or {}
+        try:
+            log_open(
+                self.settings,
+                asset_id,
+                source="recommend",
+                session=self.session,
+                deal_id=deal.get("id"),
+                deal_stage=deal.get("stage"),
+            )
+        except (SpmkbError, OSError):
+            log.warning("open not logged", exc_info=True)
 
 
 __all__ = ["PANEL_WORDING", "RecommendPanel", "for_panel", "panel_wording"]

@@ -4,8 +4,16 @@ One rating per rubric competency with the rubric's guidance for the chosen level
 it, text areas (strengths, development areas, self-assessment), goal and action-item rows,
 a status, and Save. Saving calls :func:`spmkb.reviews.store.save_review` with the version
 the form was opened at, so a save that lost a race shows a conflict instead of overwriting.
-Reopening the form (a new ``ReviewForm``) shows the latest saved version. The status line,
-error guard and display come from the panel base (:mod:`spmkb.widgets._panel`).
+Reopening the form (a new ``ReviewForm``) shows the latest saved version; the version history
+shows under the buttons. A save that changes nothing adds no version and says so next to the
+button. The status line, error guard and display come from the panel base
+(:mod:`spmkb.widgets._panel`).
+
+Where the live form cannot show — a generated review opened before its cells run (an
+untrusted notebook), or a viewer without widgets — the output carries an HTML fallback
+(:func:`render_form_fallback`): the saved answers, their history and "run all cells to fill in
+the form", never the widget's ``VBox(children=…`` text. The form refreshes that fallback after
+every save, so a notebook saved by JupyterLab carries the answers as saved.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import ipywidgets as w
 
 from spmkb.errors import SpmkbError
 from spmkb.reviews import store
+from spmkb.reviews.history import version_history
+from spmkb.reviews.render import render_history, render_saved
 from spmkb.reviews.rubric import Competency, Rubric
 from spmkb.widgets._panel import Panel, guarded
 from spmkb.widgets.render import render_status
@@ -31,6 +41,26 @@ def render_guidance(competency: Competency, level: int | None) -> str:
     if not level:
         return "<span style='color:#777'>Choose a rating to see the rubric guidance.</span>"
     return f"<b>{int(level)}</b> — {html.escape(competency.guidance(level))}"
+
+
+#: What the fallback of the form says: how to get the live form.
+RUN_ALL = "Run all cells to fill in the form (menu Run → Run All Cells)."
+
+
+def render_form_fallback(
+    rep: str, period: str, saved: list[store.ReviewVersion], rubric: Rubric | None = None
+) -> str:
+    """The form's output where widgets cannot show: run-all prompt, saved answers, history."""
+    latest = saved[-1] if saved else None
+    return (
+        f"<div class='spmkb-form-fallback'><h3>Review: {html.escape(rep)} — "
+        f"{html.escape(str(period))}</h3>"
+        f"<p><b>{html.escape(RUN_ALL)}</b> Below: the answers saved so far.</p>"
+        + render_saved(latest, rubric)
+        + "<h4>Version history</h4>"
+        + render_history(version_history(saved))
+        + "</div>"
+    )
 
 
 class _Rows:
@@ -98,6 +128,8 @@ class ReviewForm(Panel):
             team,
         )
         self.version = 0
+        self.saved: list[store.ReviewVersion] = []  # every saved version, oldest first
+        self._display: Any = None  # the notebook display whose fallback follows saves
         comps = rubric.competencies if rubric else []
         self.ratings: dict[str, w.Dropdown] = {}
         self.guidance: dict[str, w.HTML] = {}
@@ -135,6 +167,10 @@ class ReviewForm(Panel):
         self.reload_button = w.Button(description="Reload", icon="refresh")
         self.save_button.on_click(lambda _b: self.save())
         self.reload_button.on_click(lambda _b: self.load())
+        self.status.layout = w.Layout(flex="1 1 0%", margin="0 0 0 8px")  # wraps beside Save
+        self.history = w.HTML(render_history([]))
+        self.history.add_class("jp-RenderedHTMLCommon")  # JupyterLab's table style
+        self.history.layout = w.Layout(align_self="flex-start")  # table on the left, not centred
         heading = w.HTML(f"<h3>Review: {html.escape(rep)} — {html.escape(self.period)}</h3>")
         ratings_box = (
             w.VBox(rows)
@@ -150,7 +186,8 @@ class ReviewForm(Panel):
             w.HTML("<b>Self-assessment</b>"), self.self_assessment,
             self.goals.widget, self.action_items.widget,
             w.HBox([self.status_select, self.author]),
-            w.HBox([self.save_button, self.reload_button]), self.status,
+            w.HBox([self.save_button, self.reload_button, self.status]),
+            w.HTML("<b>Version history</b>"), self.history,
         ])  # fmt: skip
         self.load()
 
@@ -165,12 +202,35 @@ class ReviewForm(Panel):
             "action_items": self.action_items.value(),
         }
 
+    def fallback_html(self) -> str:
+        """What the output shows where the live form cannot: see :func:`render_form_fallback`."""
+        return render_form_fallback(self.rep, self.period, self.saved, self.rubric)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The live form, with the saved answers as HTML and a one-line text fallback."""
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["text/html"] = self.fallback_html()
+        bundle["text/plain"] = f"Review form for {self.rep}, {self.period}. {RUN_ALL}"
+        return bundle
+
+    def _ipython_display_(self) -> None:
+        """Display the form; later saves refresh the fallback of this same output."""
+        from IPython.display import display
+
+        self._display = display(self._repr_mimebundle_(), raw=True, display_id=True)
+
+    def _history_changed(self) -> None:
+        self.history.value = render_history(version_history(self.saved))
+        if self._display is not None:
+            self._display.update(self._repr_mimebundle_(), raw=True)
+
     @guarded
     def load(self) -> None:
         """Show the latest saved version (or an empty form) and remember its version number."""
         try:
             conn = store.open_db(self.db_path, create=False) if self.db_path.exists() else None
-            latest = store.latest(conn, self.rep, self.period) if conn else None
+            self.saved = store.versions(conn, self.rep, self.period) if conn else []
+            latest = self.saved[-1] if self.saved else None
         except SpmkbError as err:
             self.save_button.disabled = True
             self.set_status(f"Cannot open saved reviews: {err}", "error")
@@ -191,6 +251,7 @@ class ReviewForm(Panel):
         else:
             self.version = 0
             self.set_status("Not saved yet.")
+        self._history_changed()
 
     @guarded
     def save(self) -> None:
@@ -211,10 +272,15 @@ class ReviewForm(Panel):
         except SpmkbError as err:
             self.set_status(f"Not saved: {err}", "error")
             return
+        if v.version == self.version:
+            self.set_status(f"No changes since version {v.version}: nothing saved.", "info")
+            return
         self.version = v.version
+        self.saved.append(v)
+        self._history_changed()
         self.set_status(
             f"Saved version {v.version} ({v.status}) by {v.author} at {v.saved_at}", "ok"
         )
 
 
-__all__ = ["ReviewForm", "render_guidance", "render_status"]
+__all__ = ["ReviewForm", "render_form_fallback", "render_guidance", "render_status"]

@@ -164,7 +164,11 @@ class CardRow:
 
 
 class SearchPanel(SearchBacked):
-    """Search box, facet filters, result cards with Open / More like this, and a reader pane."""
+    """Search box, facet filters, result cards with Open / More like this, and a reader pane.
+
+    An optional "For deal" picker ties the reading to a deal: opens are then logged with the
+    deal's id and stage (``deals=False`` leaves the picker out).
+    """
 
     def __init__(
         self,
@@ -173,6 +177,7 @@ class SearchPanel(SearchBacked):
         k: int = 10,
         log_searches: bool = True,
         source: str = "widget",
+        deals: bool = True,
         **where: Any,
     ) -> None:
         """Build the widgets at once and start loading the model and index in the background.
@@ -182,6 +187,7 @@ class SearchPanel(SearchBacked):
         self.k = k
         self.log_searches = log_searches
         self.source = source
+        self.deals = deals
         super().__init__(settings, **where)
 
     def build(self) -> None:
@@ -219,6 +225,7 @@ class SearchPanel(SearchBacked):
         )
         self.back.on_click(lambda _b: self.go_back())
         self.links = w.VBox([])
+        self.deal = self._deal_picker()
         self.current_asset: Any | None = None
         self.history: list[str] = []
         left = w.VBox([self.results, self.cards], layout=w.Layout(width="55%"))
@@ -227,6 +234,7 @@ class SearchPanel(SearchBacked):
             [
                 w.HBox([self.query, self.button]),
                 w.HBox([self.stage, self.type, self.persona, self.industry]),
+                *([self.deal.widget] if self.deal is not None else []),
                 self.status,
                 w.HBox([left, right]),
             ]
@@ -235,6 +243,31 @@ class SearchPanel(SearchBacked):
         for attr, _key, _label in FACETS:
             getattr(self, attr).observe(self._on_filter, names="value")
         self.button.on_click(self._on_click)
+
+    # the deal the reading is for -----------------------------------------------------------
+    def _deal_picker(self) -> Any | None:
+        """The optional "For deal" picker (filled by the background loader)."""
+        if not self.deals:
+            return None
+        from spmkb.widgets.deal_picker import DealPicker
+
+        return DealPicker(self.settings, description="For deal", load=False)
+
+    def background_load(self) -> str:
+        """List the workspace's deals in the "For deal" picker while the index opens."""
+        if self.deal is None:
+            return super().background_load()
+        self.deal.start_loading()
+        ready = super().background_load()
+        self.deal.wait_loaded()
+        return ready
+
+    def deal_values(self) -> dict[str, str | None]:
+        """The picked deal's id and stage as plain values for the log (None without a deal)."""
+        choice = self.deal.choice if self.deal is not None else None
+        if choice is None:
+            return {"deal_id": None, "deal_stage": None}
+        return {"deal_id": choice.id, "deal_stage": choice.stage}
 
     def fill(self, facets: dict[str, list[str]]) -> None:
         """One dropdown per facet: ``any`` plus the values in the index."""
@@ -313,6 +346,7 @@ class SearchPanel(SearchBacked):
                 source=self.source,
                 session=self.session,
                 action=action,
+                **self.deal_values(),
             )
         except (SpmkbError, OSError):  # never let the log break reading
             log.warning("open not logged", exc_info=True)

@@ -107,3 +107,23 @@ def test_suggest_standards_prints_a_diff(ws, tmp_path):
     assert out.startswith("--- a/standards.yml\n+++ b/standards.yml")
     assert "+  discovery_before_demo:" in out and "+    standard: absolute" in out
     assert std.read_text().count("discovery") == 0
+
+
+def test_suggest_top_profile_standards_parse(ws, tmp_path):
+    """--top-profile: the finding becomes 'standard: top_profile' (company-wide profile: scope
+    company), and the suggested file is valid review standards."""
+    from spmkb.coaching import top_profile
+    from spmkb.coaching.standards import suggest_lines
+    from spmkb.reviews.standards import parse_standards
+
+    std = tmp_path / "standards.yml"
+    std.write_text("measures:\n  win_rate:\n    standard: team_median\n")
+    code, out = run(ws, "profile", "suggest-standards", "--window", "2026-H1", "--standards",
+                    str(std), "--top-profile")  # fmt: skip
+    assert code == 0, out
+    assert "+    standard: top_profile   # suggested: a finding of the profile of 2026-H1" in out
+    assert "+    scope: company" in out
+    lines = suggest_lines(top_profile(make_team(), "2026-H1"), std.read_text(), "top_profile")
+    parsed = parse_standards("\n".join(lines))
+    assert parsed.get("discovery_before_demo").kind == "top_profile"
+    assert parsed.get("discovery_before_demo").scope == "company"

@@ -1,5 +1,5 @@
-"""CoachingPanel driven headlessly, and the three coaching notebooks executed with papermill
-(through spmkb.notebooks.run_notebook)."""
+"""The coaching panels driven headlessly, and the three coaching notebooks executed with
+papermill (through spmkb.notebooks.run_notebook)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from coaching_data import make_team
 
 from spmkb.config import load_settings
 from spmkb.deals.store import save_deal_data
-from spmkb.widgets.coaching_panel import CoachingPanel, render_plan
+from spmkb.widgets.coaching_panel import (
+    CoachingPanel,
+    ProfilePanel,
+    RecognitionPanel,
+    render_plan,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,6 +50,40 @@ def test_panel_build_save_and_errors(tmp_path):
     panel.window.value = "2026-Q1"
     panel.build_button.click()
     assert "shorter than two quarters" in panel.status.value
+
+
+def test_profile_panel_shows_findings_with_n_and_interval_and_refuses_a_quarter():
+    """All teams: the planted finding's sentence (n, CI); a quarter: the error in the status."""
+    panel = ProfilePanel(make_team(), window="2026-H1")
+    panel.show()
+    out = panel.output.value
+    assert "<h3>Top performers 2026-H1 — all teams</h3>" in out
+    assert "8 reps in the top tier, 22 reps in the rest; 1 measure tested" in out
+    assert (
+        "Top performers: discovery before the demo in 77% of closed deals with a demo against "
+        "44% for the rest (difference +33 pts, 95 % CI +18 pts to +47 pts; n = 480 closed deals "
+        "with a demo from 8 reps vs 1320 from 22 reps; FDR-adjusted p = 0.000)"
+    ) in out
+    assert "1 finding(s)." in panel.status.value
+    panel.window.value = "2026-Q1"
+    panel.show_button.click()
+    assert "Error:" in panel.status.value and "shorter than two quarters" in panel.status.value
+
+
+def test_recognition_panel_board_without_ranks_and_rep_view_with_position():
+    """The team board shows the levels and no position; Ada's own view shows hers."""
+    panel = RecognitionPanel(make_team(), period="2026-Q1", team="South")
+    panel.show_button.click()
+    board = panel.output.value
+    assert "<b>Levels</b>: 100% / 125% / 150% of quota" in board
+    assert "Recognition 2026-Q1 — South" in board
+    assert "above " not in board and "Position" not in board
+    panel.rep.value = "Ada"
+    panel.show_button.click()
+    view = panel.output.value
+    assert "Ada — 2026-Q1 (only you see this)" in view
+    assert "Position: above 13 of the 14 other reps with a quota in South." in view
+    assert "Attainment <b>190%</b> of quota (190,000 of 100,000)" in view
 
 
 def test_render_plan_escapes_text():

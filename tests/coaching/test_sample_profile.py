@@ -62,6 +62,25 @@ def test_only_the_linked_asset_is_associated(sample):
     assert out.loc[out["associated"], "asset"].tolist() == [LINKED_ASSET]
 
 
+def test_sample_opens_read_from_the_folder_give_the_same_finding(sample, tmp_path: Path):
+    """Through gather_asset_opens (what the report runs): every sample open is dated before its
+    deal closed, so none is left out, and the planted link is still the only finding."""
+    from spmkb.coaching.outcomes import gather_asset_opens
+
+    data, _prof = sample
+    raw = generate_asset_opens(data)
+    raw.to_csv(tmp_path / "asset_opens.csv", index=False)
+    opens = gather_asset_opens(data, folder=tmp_path)
+    assert (opens.counts, opens.after_close, opens.no_stage) == (
+        {"asset_opens.csv": len(raw)},
+        0,
+        0,
+    )
+    out = asset_outcomes(data, opens.frame)
+    assert out.loc[out["associated"], "asset"].tolist() == [LINKED_ASSET]
+    assert set(out["source"]) == {"asset_opens.csv"}
+
+
 @pytest.mark.slow
 def test_shuffled_sample_gives_a_finding_in_at_most_3_of_20(sample):
     """Won/lost shuffled among closed deals of the sample, whole profile rerun 20 times."""

@@ -77,7 +77,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory, sample_deals: Path, make
     settings = make_ws(tmp_path_factory.mktemp("ws"), sample_deals)
     batch = new_reviews(settings, ["priya nair", "Chloe Dubois"], "2026-Q2", workers=2)
     assert batch.ok, batch.errors
-    empty = new_review(settings, "Maya Chen", "2030-Q1")
+    empty = new_reviews(settings, ["Maya Chen"], "2030-Q1", workers=1)
+    assert empty.ok, empty.errors
     return settings, batch, empty
 
 
@@ -101,6 +102,79 @@ def test_batch_notebooks_match_metrics(generated, sample_data) -> None:
     assert all(r["status"] is None and r["notebook"] for r in rows)
 
 
+FORM_TAG = "review-form"
+
+
+def test_generated_review_looks_finished(generated) -> None:
+    """Opened before any cell runs, the review shows this review's parameters only, and the
+    form cell shows HTML (saved answers, run-all prompt), never the widget's ``VBox(`` text;
+    no output carries the kernel's TCP warning; no stale widget state is kept."""
+    from spmkb.notebooks import TCP_WARNING
+
+    _, batch, _ = generated
+    nb = nbformat.read(batch.paths["Priya Nair"], as_version=4)
+    tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
+    assert "parameters" not in tags and tags.count("injected-parameters") == 1
+    assigns = [c for c in nb.cells if c.cell_type == "code" and "rep = " in c.source]
+    assert len(assigns) == 1 and 'rep = "Priya Nair"' in assigns[0].source
+    assert "widgets" not in nb.metadata
+    (form,) = [
+        c for c in nb.cells if c.cell_type == "code" and FORM_TAG in c.metadata.get("tags", [])
+    ]
+    (out,) = form.outputs
+    assert "Run all cells to fill in the form" in out["data"]["text/html"]
+    assert "not been saved yet" in out["data"]["text/html"]
+    assert "VBox(" not in out["data"]["text/plain"]
+    text = json.dumps(nb)
+    assert TCP_WARNING not in text
+    assert "papermill fills" not in text
+
+
+def test_finish_notebook_drops_example_parameters_state_and_tcp_warning() -> None:
+    """A hand-made executed notebook: example parameters + injected ones (counts 41, 42), a
+    stderr output with the TCP warning and another line (count 43), saved widget state.
+    Finished: the injected cell and the other stderr line, numbered 1 and 2, nothing else."""
+    from spmkb.notebooks import TCP_WARNING
+    from spmkb.reviews.generate import finish_notebook
+
+    nb = nbformat.v4.new_notebook()
+    example = nbformat.v4.new_code_cell('rep = "Example"')
+    example.metadata["tags"] = ["parameters"]
+    injected = nbformat.v4.new_code_cell('rep = "Priya Nair"')
+    injected.metadata["tags"] = ["injected-parameters"]
+    example.execution_count, injected.execution_count = 41, 42  # a reused kernel's counts
+    run = nbformat.v4.new_code_cell("review = open_review(rep)")
+    run.execution_count = 43
+    run.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=f"{TCP_WARNING}. Use IPC.\nother\n"),
+        nbformat.v4.new_output("stream", name="stderr", text=f"[W] {TCP_WARNING}\n"),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Review"), example, injected, run]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    done = finish_notebook(nb)
+    assert [c.source for c in done.cells] == [
+        "# Review",
+        'rep = "Priya Nair"',
+        "review = open_review(rep)",
+    ]
+    assert [o["text"] for o in done.cells[2].outputs] == ["other\n"]
+    assert "widgets" not in done.metadata
+    assert [c.execution_count for c in done.cells if c.cell_type == "code"] == [1, 2]
+
+
+def test_period_warnings(sample_data) -> None:
+    """2030-Q1: nothing in the data closes then, one warning naming the data's span.
+    2026-Q1: Chloe Dubois (started 2026-06-01) has no deals then, Priya Nair has."""
+    from spmkb.reviews.generate import period_warnings
+
+    (w,) = period_warnings(sample_data, ["Priya Nair"], "2030-Q1")
+    assert w.startswith("no deals in the data close in 2030-Q1 (the deal data closes deals from ")
+    assert w.endswith("the review(s) show no figures; check the period")
+    assert period_warnings(sample_data, ["Chloe Dubois", "Priya Nair"], "2026-Q1") == [
+        "Chloe Dubois has no deals closing in 2026-Q1: the review shows no figures"
+    ]
+
+
 def test_too_few_deals_notebook_has_figures_without_verdicts(generated, sample_data) -> None:
     _, batch, _ = generated
     d = notebook_data(Path(batch.paths["Chloe Dubois"]))
@@ -119,7 +193,10 @@ def test_too_few_deals_notebook_has_figures_without_verdicts(generated, sample_d
 
 
 def test_period_without_deals_says_so_in_every_section(generated) -> None:
-    _, _, empty = generated
+    _, _, batch = generated
+    (warning,) = batch.warnings  # generating it warned
+    assert warning.startswith("no deals in the data close in 2030-Q1")
+    empty = Path(batch.paths["Maya Chen"])
     d = notebook_data(empty)
     assert d["deals"] == 0
     assert "no deals closing in 2030-Q1" in d["notes"][0]
@@ -158,6 +235,10 @@ def test_form_save_and_html_export_without_code(generated) -> None:
     assert f"<td>{win:.0%}</td>" in html  # the scorecard figure
     assert "Demo to proposal above 60%" in html and "<strong>discovery</strong>" in html
     assert "<script>alert" not in html
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in html  # kept as text, not dropped
+    # for the rep: no developer text, no parameters
+    for dev in ("papermill", "run all", "For the manager", "spmkb.", 'rep = "', "Run → Run"):
+        assert dev.lower() not in html.lower(), dev
     assert "In [" not in html and "In&nbsp;[" not in html
     assert "open_review(" not in html and "ReviewForm(" not in html
     assert "review data for" not in html  # the JSON cell is dropped
@@ -268,3 +349,19 @@ def test_cli_new_for_a_team(generated) -> None:
     )
     assert res.exit_code == 2
     assert "give exactly one of --rep NAME, --team TEAM or --all" in res.output
+
+
+def test_cli_new_warns_about_a_period_without_the_reps_deals(generated) -> None:
+    """Chloe Dubois started 2026-06-01: her 2026-Q1 review is generated, with a warning."""
+    settings, _, _ = generated
+    s = ["--store", str(settings.store), "--deals", str(settings.deals), "--out", str(settings.reviews_dir),
+         "--playbooks", str(settings.playbooks)]  # fmt: skip
+    res = CliRunner().invoke(
+        app, ["review", "new", "--rep", "Chloe Dubois", "--period", "2026-Q1", *s]
+    )
+    assert res.exit_code == 0, res.output
+    assert (
+        "Warning: Chloe Dubois has no deals closing in 2026-Q1: the review shows no figures"
+        in res.output
+    )
+    assert (settings.reviews_dir / "2026-Q1" / "chloe-dubois.ipynb").is_file()

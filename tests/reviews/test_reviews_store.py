@@ -216,8 +216,41 @@ def test_process_killed_mid_save_leaves_previous_version(db: Path) -> None:
     assert again.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     latest = store.latest(again, "A B", "2026-Q2")
     assert (latest.version, latest.author) == (1, "first")
-    v2 = store.save_review(again, "A B", "2026-Q2", PAYLOAD, author="second", expected_version=1)
+    changed = {**PAYLOAD, "strengths": "Saved after the crash."}
+    v2 = store.save_review(again, "A B", "2026-Q2", changed, author="second", expected_version=1)
     assert v2.version == 2
+
+
+def test_unchanged_save_adds_no_version(db: Path) -> None:
+    """Saving the same content and status again writes nothing and returns the latest version.
+
+    v1 = PAYLOAD (draft). Same payload, same status, another author: still v1, one row.
+    Same payload with status submitted: v2 (a status change is a change). Whitespace that
+    cleaning strips ("Great discovery calls.  ") is no change either.
+    """
+    conn = store.open_db(db)
+    v1 = store.save_review(conn, "A B", "2026-Q2", PAYLOAD, author="ann", expected_version=0)
+    again = store.save_review(
+        conn, "A B", "2026-Q2", {**PAYLOAD, "strengths": "Great discovery calls.  "},
+        author="bob", expected_version=1,
+    )  # fmt: skip
+    assert (again.version, again.author, again.saved_at) == (1, "ann", v1.saved_at)
+    assert [v.version for v in store.versions(conn, "A B", "2026-Q2")] == [1]
+    submitted = store.save_review(
+        conn, "A B", "2026-Q2", PAYLOAD, author="ann", expected_version=1, status="submitted"
+    )
+    assert submitted.version == 2
+    assert [v.status for v in store.versions(conn, "A B", "2026-Q2")] == ["draft", "submitted"]
+
+
+def test_unchanged_save_from_a_stale_form_is_still_a_conflict(db: Path) -> None:
+    """An editor at v1 while v2 exists gets the conflict, even if their content equals v2's."""
+    conn = store.open_db(db)
+    store.save_review(conn, "A B", "2026-Q2", PAYLOAD, author="ann", expected_version=0)
+    changed = {**PAYLOAD, "strengths": "v2"}
+    store.save_review(conn, "A B", "2026-Q2", changed, author="bob", expected_version=1)
+    with pytest.raises(ConflictError, match="changed since you opened it"):
+        store.save_review(conn, "A B", "2026-Q2", changed, author="ann", expected_version=1)
 
 
 def test_corrupt_database_is_a_clear_error_and_untouched(tmp_path: Path) -> None:
