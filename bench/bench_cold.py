@@ -223,7 +223,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=Path("/tmp/spmkb-bench-cold"))
     ap.add_argument("--baseline-rev", default="af6a9f2")
-    ap.add_argument("--rounds", type=int, default=5, help="cold CLI searches per path")
+    ap.add_argument("--rounds", type=int, default=5, help="cold CLI searches per path (0: none)")
     ap.add_argument("--app-rounds", type=int, default=2, help="app page loads per path")
     ap.add_argument("--no-app", action="store_true")
     ap.add_argument("--json", action="store_true")
@@ -243,7 +243,8 @@ def main() -> int:
         "index": next((ln for ln in out.splitlines() if ln.startswith("Queries")), out.strip()),
         "load_average_before": os.getloadavg(),
     }
-    figures["cli"] = cli(paths, store, args.rounds, work)
+    if args.rounds:
+        figures["cli"] = cli(paths, store, args.rounds, work)
     if not args.no_app:
         figures["app"] = app(paths, store, args.app_rounds, work)
     figures["load_average_after"] = os.getloadavg()

@@ -8,6 +8,7 @@ imports ``torch`` and ``sentence_transformers`` only inside its loaders.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from spmkb.search.backends import (
     load_backend,
 )
 
+log = logging.getLogger(__name__)
 QUERY_CACHE = 512  # query embeddings kept per embedder (LRU)
 _CACHE: dict[str, Embedder] = {}
 _ERRORS: dict[str, SpmkbError] = {}
@@ -261,7 +263,11 @@ def query_embedder_for(settings: Any) -> Embedder:
         emb = _CACHE.get(key)
         if emb is None:
             cache = model_cache_dir(settings.store, path)
-            encoder = query_encoder.load(Path(path), cache, settings.embed_max_seq_length)
+            try:
+                encoder = query_encoder.load(Path(path), cache, settings.embed_max_seq_length)
+            except Exception:  # a broken export or onnxruntime: answer with torch instead
+                log.warning("cannot load the ONNX query encoder; using torch", exc_info=True)
+                encoder = None
             if encoder is None:
                 return embedder_for(settings)
             emb = Embedder(encoder, path, batch_size=settings.embed_batch_size)
@@ -286,8 +292,8 @@ def prepare_query_encoder(settings: Any, embedder: Embedder | None = None) -> di
     path = resolve_model(settings.model)
     cache = model_cache_dir(settings.store, path)
     reference = getattr(embedder, "_model", None) if embedder is not None else None
-    if reference is not None and not hasattr(reference, "max_seq_length"):
-        reference = None  # not a SentenceTransformer
+    if not hasattr(reference, "preprocess") and not hasattr(reference, "tokenize"):
+        reference = None  # not a SentenceTransformer (e.g. an ONNX query embedder)
     return query_encoder.prepare(Path(path), cache, reference, settings.embed_max_seq_length)
 
 
@@ -300,6 +306,8 @@ def query_encoder_note(settings: Any, embedder: Embedder | None = None) -> str |
         rec = prepare_query_encoder(settings, embedder)
     except SpmkbError as err:
         return f"torch (the ONNX query encoder could not be prepared: {err.message})"
+    except Exception as exc:  # onnxruntime missing or failing: the index itself is fine
+        return f"torch (the ONNX query encoder could not be prepared: {exc})"
     if rec is None:
         return None
     if not rec.get("ok"):

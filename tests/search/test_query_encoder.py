@@ -203,6 +203,29 @@ def test_a_failed_check_leaves_queries_on_torch(
     assert query_embedder_for(settings) is embedder
 
 
+@pytest.mark.slow
+def test_a_damaged_export_falls_back_to_torch(
+    checked_store: Path, embedder, tmp_path: Path, caplog
+) -> None:
+    """model.onnx overwritten with zeros of the same size and mtime (so the record still
+    applies): ONNX Runtime cannot load it, a warning is logged and queries use torch."""
+    import shutil
+
+    from spmkb.search.backends import model_cache_dir
+    from spmkb.search.embed import query_embedder_for
+
+    store = tmp_path / "store"
+    shutil.copytree(checked_store, store)
+    onnx = model_cache_dir(store, embedder.path) / "model.onnx"
+    stat = onnx.stat()
+    onnx.write_bytes(b"\0" * stat.st_size)
+    os.utime(onnx, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert query_encoder.verified(Path(embedder.path), onnx.parent)
+    with caplog.at_level("WARNING", logger="spmkb.search.embed"):
+        assert query_embedder_for(_settings(store, tmp_path / "cwd")) is embedder
+    assert "cannot load the ONNX query encoder; using torch" in caplog.text
+
+
 def _run(code: str, env: dict[str, str]) -> str:
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
