@@ -32,7 +32,8 @@ MIN_COSINE = 0.9999
 #: File (in the model's artefact folder) recording the check.
 RECORD = "query-encoder.json"
 #: ONNX Runtime threads per query, spin-waiting off: two answered a query in 50.5 ms vs 65.9 ms
-#: on one (p50, n = 150, load 14-17; bench/bench_search.py), for the same CPU (7.0 vs 6.5 ms).
+#: on one (p50, n = 150, load 14-17; bench/bench_search.py), for the same CPU (7.0 vs 6.5 ms);
+#: 6.4 vs 6.8 ms at load 3-6.
 THREADS = 2
 
 _LONG = (
