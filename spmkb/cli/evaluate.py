@@ -37,7 +37,9 @@ def eval_cmd(
 ) -> None:
     """Measure search quality: recall@5, recall@k, MRR and nDCG@k over labeled queries.
 
-    A YAML file is scored against the workspace index (brought up to date first). A BEIR
+    A YAML file is scored against the workspace index (brought up to date first), or against
+    the library it names (library: folder, indexed into <store>/eval-<folder name>). Queries
+    carrying a kind (keyword, mixed, paraphrase) are also reported per kind. A BEIR
     folder's corpus is indexed once into <store>/beir-<folder name> and reused afterwards.
 
     Example: spmkb eval eval/queries.yml --mode all
@@ -64,6 +66,14 @@ def eval_cmd(
     for name, report in run.reports.items():
         values = "".join(f"{v:>11.3f}" for v in report.metrics.values())
         typer.echo(f"{name:<10}{values}{report.latency_ms:>11.0f}")
+    kinds = {name: r.by_kind for name, r in run.reports.items()}
+    if any(set(k) - {"none"} for k in kinds.values()):
+        typer.echo("By query kind (n = queries of that kind):")
+        typer.echo(f"{'mode':<10}{'kind':<12}{'n':>5}" + "".join(f"{n:>11}" for n in names))
+        for name, groups in kinds.items():
+            for kind, (n, metrics) in groups.items():
+                values = "".join(f"{v:>11.3f}" for v in metrics.values())
+                typer.echo(f"{name:<10}{kind:<12}{n:>5}{values}")
     if misses:
         for name, report in run.reports.items():
             for q in report.per_query:

@@ -86,7 +86,7 @@ def gaps_cmd(
     titles = {
         "top_queries": "Most frequent questions",
         "zero_results": "Questions with no results",
-        "poor_results": "Questions with poor results (few results or never opened)",
+        "poor_results": "Questions with poor results (fewer than asked for, or never opened)",
         "stages": "Stages with few assets",
         "types": "Asset types with few assets",
     }

@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from spmkb.errors import SearchError, SpmkbError, suggest
-from spmkb.search.labels import LabeledQuery, load_queries, parse_queries
+from spmkb.search.labels import KINDS, LabeledQuery, load_library, load_queries, parse_queries
 
 #: Search modes an evaluation can run.
 MODES = ("hybrid", "semantic", "lexical")
 __all__ = [
+    "KINDS",
     "MODES",
     "EvalReport",
     "EvalRun",
@@ -69,9 +70,8 @@ def recall_at_k(
 ) -> float:
     """Share of the relevant ids found among the first ``k`` ranked ids (0 when none relevant)."""
     grades = _grades(relevant)
-    if not grades:
-        return 0.0
-    return sum(1 for r in _unique(ranked, k) if r in grades) / len(grades)
+    found = sum(1 for r in _unique(ranked, k) if r in grades)
+    return found / len(grades) if grades else 0.0
 
 
 def mrr(
@@ -149,6 +149,23 @@ class EvalReport:
         return {n: statistics.fmean(q.metrics[n] for q in self.per_query) for n in names}
 
     @property
+    def by_kind(self) -> dict[str, tuple[int, dict[str, float]]]:
+        """``kind -> (n, mean metrics)`` for each query kind present (``none`` = no kind given)."""
+        names = _metric_names(self.k)
+        groups: dict[str, list[QueryScore]] = {}
+        for q in self.per_query:
+            groups.setdefault(q.query.kind or "none", []).append(q)
+        order = [*KINDS, "none"]
+        return {
+            kind: (
+                len(groups[kind]),
+                {n: statistics.fmean(q.metrics[n] for q in groups[kind]) for n in names},
+            )
+            for kind in order
+            if kind in groups
+        }
+
+    @property
     def latency_ms(self) -> float:
         """Median search time per query."""
         return statistics.median(q.took_ms for q in self.per_query) if self.per_query else 0.0
@@ -161,11 +178,20 @@ class EvalReport:
             "source": self.source,
             "queries": len(self.per_query),
             "metrics": {k: round(v, 4) for k, v in self.metrics.items()},
+            "by_kind": _kinds_dict(self),
             "median_ms": round(self.latency_ms, 2),
             "seconds": round(self.seconds, 3),
             "unknown_relevant": self.unknown,
             "per_query": [q.to_dict() for q in self.per_query],
         }
+
+
+def _kinds_dict(report: EvalReport) -> dict[str, Any]:
+    """``by_kind`` as JSON: ``{kind: {n, metrics}}``."""
+    return {
+        kind: {"n": n, "metrics": {k: round(v, 4) for k, v in values.items()}}
+        for kind, (n, values) in report.by_kind.items()
+    }
 
 
 def _keys(hit: Any) -> list[str]:
@@ -264,6 +290,18 @@ def evaluate(
 # --- one evaluation run (what ``spmkb eval`` calls) -------------------------------------------
 
 
+def library_settings(settings: Any, library: Path) -> Any:
+    """``settings`` for a labeled set's own library: indexed under ``<store>/eval-<name>``."""
+    import dataclasses
+    import re
+
+    name = re.sub(r"[^a-z0-9._-]+", "-", library.name.lower()).strip("-.") or "library"
+    work = Path(settings.store) / f"eval-{name}"
+    return dataclasses.replace(
+        settings, playbooks=library, store=work / "store", collection=f"eval-{name}"
+    )
+
+
 @dataclass
 class EvalRun:
     """Reports of one or more modes over one labeled set, plus how the index was prepared."""
@@ -284,6 +322,7 @@ class EvalRun:
             "summary": {
                 m: {k: round(v, 4) for k, v in r.metrics.items()} for m, r in self.reports.items()
             },
+            "by_kind": {m: _kinds_dict(r) for m, r in self.reports.items()},
             "reports": {m: r.to_dict() for m, r in self.reports.items()},
         }
 
@@ -301,7 +340,8 @@ def run_evaluation(
     """Evaluate ``modes`` on a YAML file (over ``settings``' index) or a BEIR folder.
 
     A YAML set is scored against the workspace index, brought up to date first with an
-    incremental :func:`index_library` unless ``index=False``. A BEIR folder's corpus is written
+    incremental :func:`index_library` unless ``index=False``; a set that names its own
+    ``library:`` is indexed into ``<store>/eval-<folder name>`` instead. A BEIR folder's corpus is written
     as Markdown assets and indexed through the same pipeline into ``<store>/beir-<name>``
     (embedded once; later runs reuse it).
     """
@@ -332,6 +372,9 @@ def run_evaluation(
     else:
         queries = load_queries(source)
         kind = "yaml"
+        library = load_library(source)
+        if library is not None:
+            settings = library_settings(settings, library)
         if index:
             summary = index_library(settings, progress=progress, embedder=embedder)
     searcher = Searcher.open(settings, embedder)

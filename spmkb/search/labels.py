@@ -1,24 +1,29 @@
 """Labeled queries for search evaluation, read from YAML with errors that name file, line and field.
 
-Each entry is ``{query, relevant, filters?, id?, note?}``: ``relevant`` lists asset ids or paths
-(``[objections/no-budget]``) or grades them (``{objections/no-budget: 2, stages/closing: 1}``;
-grade 0 = not relevant); ``filters`` holds Searcher filters (``{stage: negotiation}``). The file
-is a list of entries, or a mapping with a ``queries:`` list.
+Each entry is ``{query, relevant, kind?, filters?, id?, note?}``: ``relevant`` lists asset ids or
+paths (``[objections/no-budget]``) or grades them (``{objections/no-budget: 2, stages/closing: 1}``;
+grade 0 = not relevant); ``kind`` says how the query is worded (``keyword``: the assets' own
+terms; ``paraphrase``: a rep's own words; ``mixed``), so quality can be reported per kind;
+``filters`` holds Searcher filters (``{stage: negotiation}``). The file is a list of entries, or a
+mapping with a ``queries:`` list and an optional ``library:`` (the folder of assets the set
+judges, relative to the file; without it the set is scored against the workspace library).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spmkb.errors import Problem, SearchError, suggest
+from spmkb.errors import Problem, SearchError, did_you_mean, suggest
 
 #: Filters a labeled query may carry (the keyword arguments of ``Searcher.search``).
 FILTERS = ("stage", "type", "persona", "industry", "competitor")
 #: Keys allowed in one YAML entry.
-ENTRY_KEYS = ("query", "relevant", "filters", "id", "note")
+ENTRY_KEYS = ("query", "relevant", "kind", "filters", "id", "note")
+#: How a labeled query is worded, relative to the assets it should find.
+KINDS = ("keyword", "mixed", "paraphrase")
 EXAMPLE = "- query: customer says we're too expensive\n  relevant: [objections/price-too-high]"
 
 
@@ -32,16 +37,13 @@ class LabeledQuery:
     id: str | None = None
     source: str | None = None  # file it came from
     line: int | None = None  # 1-based line of the entry
+    kind: str | None = None  # one of KINDS, None when the set does not say
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the query as a JSON-ready dict."""
-        return {
-            "id": self.id,
-            "query": self.query,
-            "filters": dict(self.filters),
-            "relevant": dict(self.relevant),
-            "line": self.line,
-        }
+        """Return the query as a JSON-ready dict (its fields but the source file)."""
+        out = asdict(self)
+        del out["source"]
+        return out
 
 
 def _problem(
@@ -185,15 +187,9 @@ def _filters(node: Any, path: str) -> tuple[dict[str, str], list[Problem]]:
     for key, value in node.value:
         name = str(key.value)
         if name not in FILTERS:
-            close = suggest(name, FILTERS)
+            hint = did_you_mean(name, FILTERS, "use ")
             problems.append(
-                _problem(
-                    f"unknown filter '{name}'",
-                    path,
-                    key,
-                    f"filters.{name}",
-                    (f"did you mean '{close[0]}'? " if close else "") + "use " + ", ".join(FILTERS),
-                )
+                _problem(f"unknown filter '{name}'", path, key, f"filters.{name}", hint)
             )
         elif not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
             problems.append(
@@ -208,6 +204,83 @@ def _filters(node: Any, path: str) -> tuple[dict[str, str], list[Problem]]:
         else:
             out[name] = str(value.value).strip()
     return out, problems
+
+
+def _kind(node: Any, path: str) -> tuple[str | None, list[Problem]]:
+    """``kind`` as one of KINDS (None when absent)."""
+    import yaml
+
+    if node is None:
+        return None, []
+    value = str(node.value).strip().lower() if isinstance(node, yaml.ScalarNode) else ""
+    if value in KINDS:
+        return value, []
+    close = suggest(value, KINDS) if value else []
+    return None, [
+        _problem(
+            f"unknown kind {value!r}" if value else "kind needs one value",
+            path,
+            node,
+            "kind",
+            (f"did you mean '{close[0]}'? " if close else "") + "use " + ", ".join(KINDS),
+        )
+    ]
+
+
+def parse_library(text: str, path: str = "<queries>") -> tuple[str | None, list[Problem]]:
+    """The ``library:`` folder a labeled set names (as written), or None when it names none."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None, []  # parse_queries reports the syntax error
+    if not isinstance(root, yaml.MappingNode):
+        return None, []
+    for key, value in root.value:
+        if key.value == "library":
+            if isinstance(value, yaml.ScalarNode) and str(value.value).strip():
+                return str(value.value).strip(), []
+            return None, [
+                _problem(
+                    "library must be one folder path",
+                    path,
+                    value,
+                    "library",
+                    "e.g. library: ../../shared/data/playbooks-sourcegraph (relative to this file)",
+                )
+            ]
+    return None, []
+
+
+def load_library(path: Path | str) -> Path | None:
+    """The library folder a labeled YAML file names, resolved against the file (None if none).
+
+    SearchError naming the file and line when the folder is missing.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None  # load_queries reports it
+    value, problems = parse_library(text, str(path))
+    raise_problems(problems)
+    if value is None:
+        return None
+    folder = (path.parent / value).resolve()
+    if not folder.is_dir():
+        import yaml
+
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = next(v for k, v in root.value if k.value == "library")
+        raise SearchError(
+            f"library folder not found: {folder}",
+            path=path,
+            line=node.start_mark.line + 1,
+            field="library",
+            hint="the path is relative to the labeled file; fetch the data or fix the path",
+        )
+    return folder
 
 
 def parse_queries(text: str, path: str = "<queries>") -> tuple[list[LabeledQuery], list[Problem]]:
@@ -231,18 +304,8 @@ def parse_queries(text: str, path: str = "<queries>") -> tuple[list[LabeledQuery
         bad: list[Problem] = []
         for name, (key, _) in fields.items():
             if name not in ENTRY_KEYS:
-                close = suggest(name, ENTRY_KEYS)
-                bad.append(
-                    _problem(
-                        f"unknown key '{name}'",
-                        path,
-                        key,
-                        name,
-                        (f"did you mean '{close[0]}'? " if close else "")
-                        + "use "
-                        + ", ".join(ENTRY_KEYS),
-                    )
-                )
+                hint = did_you_mean(name, ENTRY_KEYS, "use ")
+                bad.append(_problem(f"unknown key '{name}'", path, key, name, hint))
         query_node = fields.get("query", (None, None))[1]
         query = str(query_node.value).strip() if isinstance(query_node, yaml.ScalarNode) else ""
         if not query:
@@ -273,13 +336,17 @@ def parse_queries(text: str, path: str = "<queries>") -> tuple[list[LabeledQuery
         if "filters" in fields:
             filters, more = _filters(fields["filters"][1], path)
             bad += more
+        kind, more = _kind(fields.get("kind", (None, None))[1], path)
+        bad += more
         qid_node = fields.get("id", (None, None))[1]
         qid = str(qid_node.value) if isinstance(qid_node, yaml.ScalarNode) else None
         if bad:
             problems += bad
             continue
         line = node.start_mark.line + 1
-        queries.append(LabeledQuery(query, relevant, filters, qid or f"line {line}", path, line))
+        queries.append(
+            LabeledQuery(query, relevant, filters, qid or f"line {line}", path, line, kind)
+        )
     return queries, problems
 
 

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS search_log (
     mode TEXT,
     results INTEGER NOT NULL,
     took_ms REAL,
-    top_ids TEXT NOT NULL
+    top_ids TEXT NOT NULL,
+    k INTEGER
 );
 CREATE INDEX IF NOT EXISTS search_log_norm ON search_log (norm_query);
 CREATE TABLE IF NOT EXISTS search_open (
@@ -58,11 +59,16 @@ CREATE TABLE IF NOT EXISTS search_open (
 """,
 )
 
-#: Columns added to ``search_open`` after its first release (older databases gain them).
-_ADDED_OPEN_COLUMNS = (("deal_id", "TEXT"), ("deal_stage", "TEXT"))
+#: Columns added after the tables' first release (older databases gain them).
+_ADDED_COLUMNS = {
+    "search_open": (("deal_id", "TEXT"), ("deal_stage", "TEXT")),
+    "search_log": (("k", "INTEGER"),),
+}
 
 #: Searches with fewer results than this count as "poor".
-POOR_RESULTS = 3
+POOR_RESULTS = 3  # or than they asked for (k), when that is fewer
+#: Faces that cannot record an open: their searches are never "poor" for not being opened.
+NO_OPENS = ("cli", "api")
 #: Stages/types with fewer assets than this are listed as thin coverage.
 FEW_ASSETS = 2
 
@@ -71,15 +77,17 @@ _CONNECTIONS: dict[tuple[str, int], sqlite3.Connection] = {}
 
 
 def _upgrade(conn: sqlite3.Connection) -> sqlite3.Connection:
-    """Add the ``search_open`` columns a database made by an older spmkb lacks (deal id, stage)."""
-    have = {r[1] for r in conn.execute("PRAGMA table_info(search_open)")}
-    missing = [(n, t) for n, t in _ADDED_OPEN_COLUMNS if n not in have]
-    if missing:
-        with transaction(conn):
-            have = {r[1] for r in conn.execute("PRAGMA table_info(search_open)")}
-            for name, kind in missing:
-                if name not in have:  # another process may have added it meanwhile
-                    conn.execute(f"ALTER TABLE search_open ADD COLUMN {name} {kind}")
+    """Add the columns a database made by an older spmkb lacks (opens: deal id and stage;
+    searches: the k they asked for)."""
+    for table, added in _ADDED_COLUMNS.items():
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        missing = [(n, t) for n, t in added if n not in have]
+        if missing:
+            with transaction(conn):
+                have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+                for name, kind in missing:
+                    if name not in have:  # another process may have added it meanwhile
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
     return conn
 
 
@@ -94,6 +102,13 @@ def _connect(settings: Settings) -> sqlite3.Connection:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def local_time(ts: str | None) -> str:
+    """A logged UTC timestamp as readable local time, ``2026-11-30 16:02`` ('' when missing)."""
+    if not ts:
+        return ""
+    return datetime.fromisoformat(ts).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def normalise_query(query: str) -> str:
@@ -117,12 +132,13 @@ def log_search(
         len(result.hits),
         float(result.took_ms),
         json.dumps([h.id for h in result.hits]),
+        getattr(result, "k", None),
     )
     conn = _connect(settings)
     with transaction(conn):
         cur = conn.execute(
             "INSERT INTO search_log (ts, session, source, query, norm_query, filters, mode, "
-            "results, took_ms, top_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "results, took_ms, top_ids, k) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             row,
         )
     return int(cur.lastrowid or 0)
@@ -170,13 +186,14 @@ def read_searches(settings: Settings) -> pd.DataFrame:
     """Every logged search as a DataFrame (newest last), with ``filters`` decoded to dicts."""
     import pandas as pd
 
-    conn = connect(settings.db_path)
+    conn = _upgrade(connect(settings.db_path))  # an older log gains k (unknown: NULL)
     try:
         frame = pd.read_sql_query("SELECT * FROM search_log ORDER BY id", conn)
     finally:
         conn.close()
     frame["filters"] = frame["filters"].map(json.loads)
     frame["top_ids"] = frame["top_ids"].map(json.loads)
+    frame["k"] = frame["k"].astype("float64")  # NULL (not logged) reads as NaN
     return frame
 
 
@@ -227,8 +244,10 @@ def content_gaps(
     """Tables of content gaps from the search log and the library.
 
     Keys: ``top_queries`` (most frequent questions), ``zero_results`` (never answered),
-    ``poor_results`` (fewer than ``poor`` results, or never opened), ``stages`` and ``types``
-    (assets per stage/type, thin ones first: fewer than ``few`` assets is a gap).
+    ``poor_results`` (answered, but with fewer results than asked for — at most ``poor`` are
+    expected, so a search for 3 that got 3 is fine — or never opened in a face that records
+    opens; ``why`` says which), ``stages`` and ``types`` (assets per stage/type, thin ones
+    first: fewer than ``few`` assets is a gap). ``last_searched`` is local time to the minute.
     """
     import pandas as pd
 
@@ -236,12 +255,15 @@ def content_gaps(
     opens = read_opens(settings)
     columns = ["query", "searches", "avg_results", "min_results", "opened", "last_searched"]
     if searches.empty:
-        grouped = pd.DataFrame(columns=columns)
+        grouped = pd.DataFrame(columns=[*columns, "wanted", "openable"])
     else:
         opened = opens.dropna(subset=["search_id"]).merge(
             searches[["id", "norm_query"]], left_on="search_id", right_on="id"
         )
         open_counts = opened.groupby("norm_query").size()
+        # results a search could be expected to show: what it asked for, at most ``poor``
+        searches["wanted"] = searches["k"].clip(upper=poor).fillna(poor)
+        searches["openable"] = ~searches["source"].isin(NO_OPENS) & (searches["results"] > 0)
         grouped = (
             searches.groupby("norm_query")
             .agg(
@@ -249,21 +271,31 @@ def content_gaps(
                 avg_results=("results", "mean"),
                 min_results=("results", "min"),
                 last_searched=("ts", "max"),
+                wanted=("wanted", "mean"),
+                openable=("openable", "sum"),
             )
             .reset_index()
             .rename(columns={"norm_query": "query"})
         )
         grouped["opened"] = grouped["query"].map(open_counts).fillna(0).astype(int)
-        grouped["avg_results"] = grouped["avg_results"].round(1)
-        grouped = grouped[columns].sort_values(
+        grouped = grouped.sort_values(
             ["searches", "last_searched"], ascending=[False, False], kind="stable"
         )
-    top_queries = grouped.head(top).reset_index(drop=True)
-    zero = grouped[grouped["avg_results"] == 0].reset_index(drop=True)
-    poor_mask = (grouped["avg_results"] > 0) & (
-        (grouped["avg_results"] < poor) | (grouped["opened"] == 0)
-    )
-    poor_results = grouped[poor_mask].reset_index(drop=True)
+        grouped["last_searched"] = grouped["last_searched"].map(local_time)
+    few_results = (grouped["avg_results"] > 0) & (grouped["avg_results"] < grouped["wanted"])
+    unopened = (grouped["openable"] > 0) & (grouped["opened"] == 0)
+    grouped["why"] = [
+        "; ".join(
+            ([f"{r.avg_results:.1f} results on average, {r.wanted:g} wanted"] if short else [])
+            + ([f"never opened ({r.openable:g} searches with results)"] if never else [])
+        )
+        for r, short, never in zip(grouped.itertuples(), few_results, unopened, strict=True)
+    ]
+    grouped["avg_results"] = grouped["avg_results"].astype(float).round(1)
+    top_queries = grouped[columns].head(top).reset_index(drop=True)
+    zero = grouped.loc[grouped["avg_results"] == 0, columns].reset_index(drop=True)
+    poor_mask = (grouped["avg_results"] > 0) & (few_results | unopened)
+    poor_results = grouped.loc[poor_mask, [*columns, "why"]].reset_index(drop=True)
 
     assets, _lib = _asset_counts(settings, library)
     tables: dict[str, pd.DataFrame] = {
@@ -282,7 +314,7 @@ def content_gaps(
                 counts[v] = counts.get(v, 0) + 1
         frame = pd.DataFrame({facet: list(counts), "assets": list(counts.values())})
         frame["gap"] = frame["assets"] < few
-        tables[f"{facet}s"] = frame.sort_values(["assets", facet], kind="stable").reset_index(
-            drop=True
-        )
+        frame = frame.sort_values(["assets", facet], kind="stable").reset_index(drop=True)
+        frame.attrs.update(assets=len(assets), few=few)  # the n and threshold, for the charts
+        tables[f"{facet}s"] = frame
     return tables

@@ -40,6 +40,7 @@ class SearchResult:
     took_ms: float
     mode: str = "hybrid"
     notes: list[str] = field(default_factory=list)  # e.g. the index is incomplete
+    k: int | None = None  # how many assets were asked for (the search log judges by it)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as a JSON-ready dict."""

@@ -20,18 +20,27 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import wraps
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from spmkb.config import Settings, load_settings
-from spmkb.errors import NotFoundError, SearchError, suggest
+from spmkb.errors import NotFoundError, SearchError, StoreError, suggest
 from spmkb.search.embed import Embedder, query_embedder_for
 from spmkb.search.lexical import LexicalIndex, excerpt, strip_markdown, tokenize
 from spmkb.search.model import Hit, SearchResult
+from spmkb.search.ranking import (  # ranking variants (issue 15): see spmkb/search/ranking.py
+    RankingOptions,
+    asset_bonus,
+    combine,
+    lexical_documents,
+    rescore,
+)
 from spmkb.search.store import Store, where_clause
 from spmkb.search.sync import expected_signature, normalise_value
 
@@ -110,6 +119,18 @@ def _one_spelling(values: list[str]) -> list[str]:
     return sorted(best.values(), key=str.lower)
 
 
+def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` under the searcher's lock: a refresh from a panel's watcher thread never
+    swaps the records while a query in another thread reads them."""
+
+    @wraps(method)
+    def wrapper(self: Searcher, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class Searcher:
     """Search one index: hybrid/semantic/lexical queries, facets, similar assets."""
 
@@ -117,8 +138,9 @@ class Searcher:
         self.settings = settings
         self.store = store
         self.weights = FusionWeights.from_settings(settings)
+        self.ranking = RankingOptions.from_settings(settings)
         self._embedder = embedder
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._checked = 0.0
         self._load()
 
@@ -160,7 +182,7 @@ class Searcher:
         self.docs = docs
         self.metas = metas
         self.pos = {i: n for n, i in enumerate(ids)}
-        self.lexical = LexicalIndex(docs)
+        self.lexical = LexicalIndex(lexical_documents(docs, metas, self.ranking))
         self._masks: dict[tuple[str, str], np.ndarray] = {}
         self._plain: dict[int, str] = {}
         self._facets = {facet: sorted(self._values(key)) for facet, key in FACETS.items()}
@@ -201,6 +223,25 @@ class Searcher:
         if self._embedder is None:
             self._embedder = query_embedder_for(self.settings)
         return self._embedder
+
+    @property
+    def version(self) -> tuple[Any, ...]:
+        """What identifies the index state loaded; it changes when :meth:`refresh` reloads
+        because another process re-indexed (open panels say so)."""
+        return self._version
+
+    def _nearest(
+        self, vector: Any, n: int, where: dict[str, Any] | None = None
+    ) -> tuple[list[str], list[float]]:
+        """``store.query``, retried once after a reload when an embedded index fails: another
+        process writing vectors this client has not read gives Chroma's "Error finding id"."""
+        try:
+            return self.store.query(vector, n, where)
+        except StoreError:
+            if self.settings.chroma_url:
+                raise
+            self.refresh(force=True)
+            return self.store.query(vector, n, where)
 
     # -- filters -----------------------------------------------------------------------
     def _filters(self, **given: str | None) -> dict[str, str]:
@@ -252,6 +293,7 @@ class Searcher:
         return mask
 
     # -- queries -----------------------------------------------------------------------
+    @_serialised
     def search(
         self,
         query: str,
@@ -294,7 +336,7 @@ class Searcher:
         scores: dict[int, float] = {}
         if mode in ("hybrid", "semantic"):
             vector = self.embedder.encode_query(text)
-            ids, dists = self.store.query(vector, n, where_clause(filters))
+            ids, dists = self._nearest(vector, n, where_clause(filters))
             w = self.weights.semantic
             for rank, (sid, dist) in enumerate(zip(ids, dists, strict=True)):
                 p = self.pos.get(sid)
@@ -315,30 +357,49 @@ class Searcher:
                     # weighted by term coverage: a section matching one word of five counts less
                     share = w * self.lexical.coverage(terms, p)
                     scores[p] = scores.get(p, 0.0) + share / (self.weights.rrf_k + rank + 1)
-        hits = self._group(scores, text, k)
+        scores = rescore(self, text, mode, filters, n, scores)
+        bonus = asset_bonus(self, text, mode, n) if mode == "hybrid" else None  # as measured
+        hits = self._group(scores, text, k, bonus=bonus)
         shown = {arg: filters[key] for arg, key in FILTER_KEYS.items() if key in filters}
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, shown, hits, took, mode, notes=list(self.notes))
+        return SearchResult(text, shown, hits, took, mode, notes=list(self.notes), k=k)
 
     def _exact_boost(self, query: str) -> float:
         """Lexical weight multiplier when the query holds acronyms or codes (MEDDPPICC, SKO)."""
         return self.weights.exact_boost if _ACRONYM.search(query) else 1.0
 
     def _group(
-        self, scores: dict[int, float], query: str, k: int, exclude: str | None = None
+        self,
+        scores: dict[int, float],
+        query: str,
+        k: int,
+        exclude: str | None = None,
+        bonus: dict[str, float] | None = None,
     ) -> list[Hit]:
-        """Group section scores by asset; the best section represents the asset."""
+        """Group section scores by asset; the best section represents the asset.
+
+        With ``bonus`` (a search) the asset's score combines its sections' scores
+        (:func:`~spmkb.search.ranking.combine`) plus its bonus; without it, the best section's.
+        """
         best: dict[str, int] = {}
-        matched: dict[str, int] = {}
+        matched: dict[str, list[float]] = {}
+        heads: dict[str, list[str]] = {}
         for p, s in scores.items():
             path = self.metas[p]["path"]
             if path == exclude:
                 continue
-            matched[path] = matched.get(path, 0) + 1
+            matched.setdefault(path, []).append(s)
+            heads.setdefault(path, []).append(str(self.metas[p].get("heading") or ""))
             if path not in best or s > scores[best[path]]:
                 best[path] = p
-        order = sorted(best, key=lambda a: (-scores[best[a]], a))[:k]
-        return [self._hit(best[a], scores[best[a]], query, matched[a]) for a in order]
+        total = {
+            a: combine(matched[a], self.ranking, heads[a]) + bonus.get(a, 0.0)
+            if bonus is not None
+            else scores[best[a]]
+            for a in best
+        }
+        order = sorted(best, key=lambda a: (-total[a], a))[:k]
+        return [self._hit(best[a], total[a], query, len(matched[a])) for a in order]
 
     def _hit(self, p: int, score: float, query: str, matched: int) -> Hit:
         meta = self.metas[p]
@@ -373,6 +434,7 @@ class Searcher:
             )
         return found
 
+    @_serialised
     def similar(self, asset_id: str, k: int = 5) -> SearchResult:
         """Assets whose sections are closest to ``asset_id``'s mean embedding."""
         started = time.perf_counter()
@@ -381,14 +443,16 @@ class Searcher:
         vectors = self.store.embeddings([self.ids[p] for p in positions])
         mean = np.mean(np.asarray(list(vectors.values()), dtype=np.float32), axis=0)
         mean /= float(np.linalg.norm(mean)) or 1.0
-        ids, dists = self.store.query(mean, max(50, 5 * (k + 1)))
-        scores = {self.pos[i]: 1.0 - d for i, d in zip(ids, dists, strict=True) if i in self.pos}
         title = str(self.metas[positions[0]].get("title", asset_id))
-        hits = self._group(scores, title, k, exclude=self.metas[positions[0]]["path"])
+        path = self.metas[positions[0]]["path"]  # read before a retry may reload the records
+        ids, dists = self._nearest(mean, max(50, 5 * (k + 1)))
+        scores = {self.pos[i]: 1.0 - d for i, d in zip(ids, dists, strict=True) if i in self.pos}
+        hits = self._group(scores, title, k, exclude=path)
         return SearchResult(
             f"similar:{asset_id}", {}, hits, (time.perf_counter() - started) * 1000, "semantic"
         )
 
+    @_serialised
     def asset(self, asset_id: str) -> Any:
         """Re-read ``asset_id`` from the playbook folder (path-safe) and return the Asset."""
         from spmkb.content import load_asset, safe_path
@@ -398,11 +462,13 @@ class Searcher:
         root = self.settings.playbooks
         return load_asset(safe_path(root, rel), root, self.settings)
 
+    @_serialised
     def facets(self) -> dict[str, list[str]]:
         """Values present in the index for stages, types, personas, industries, competitors."""
         self.refresh()
         return {k: list(v) for k, v in self._facets.items()}
 
+    @_serialised
     def count(self, **filters: str | None) -> int:
         """Number of assets matching the filters (evaluated inside Chroma)."""
         self.refresh()
@@ -412,15 +478,17 @@ class Searcher:
 
 
 _SEARCHERS: dict[tuple[str, str], Searcher] = {}
+_OPENING = threading.Lock()  # two panels loading at once once raced inside Chroma's client
 
 
 def get_searcher(settings: Settings | None = None) -> Searcher:
     """Process-wide :class:`Searcher` per index location and collection."""
     settings = settings or load_settings()
     key = (settings.chroma_url or str(settings.chroma_path.resolve()), settings.collection)
-    searcher = _SEARCHERS.get(key)
-    if searcher is None:
-        searcher = _SEARCHERS[key] = Searcher.open(settings)
+    with _OPENING:
+        searcher = _SEARCHERS.get(key)
+        if searcher is None:
+            searcher = _SEARCHERS[key] = Searcher.open(settings)
     return searcher
 
 

@@ -131,6 +131,7 @@ def signature_mismatch(stored: dict[str, Any], expected: dict[str, Any]) -> str 
 def section_records(asset: Any, settings: Settings) -> list[Record]:
     """Split ``asset`` into sections and return their Chroma records."""
     from spmkb.content import split_sections
+    from spmkb.search.ranking import RankingOptions, embed_text  # what is embedded (issue 15)
 
     sections = split_sections(
         asset, max_words=settings.section_max_words, min_words=settings.section_min_words
@@ -153,8 +154,9 @@ def section_records(asset: Any, settings: Settings) -> list[Record]:
         base["review_every"] = int(asset.review_every)
     mhash = hashlib.sha256(json.dumps(base, sort_keys=True).encode()).hexdigest()[:16]
     records = []
+    embed = RankingOptions.from_settings(settings).embed
     for section in sections:
-        doc = section.embed_text(asset.title)
+        doc = embed_text(section, asset, embed)
         body = section.text.strip()
         meta = dict(base)
         meta.update(

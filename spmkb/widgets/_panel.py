@@ -11,6 +11,10 @@ A panel builds its widgets in ``__init__`` (calling :meth:`Panel.__init__` first
   holds it and :meth:`Panel.ensure_ready` (called by every action) re-raises it;
 - :func:`guarded`: wraps an action so any error ends up in the status line (ipywidgets'
   callback dispatcher would otherwise swallow it);
+- :meth:`Panel.start_watching`: calls :meth:`Panel.poll` every few seconds in a daemon thread
+  and puts what it returns in the status line, so a panel can say that something changed
+  (the index was re-built) without waiting for the user's next click. The thread ends with
+  :meth:`Panel.stop_watching` or when the status widget is closed;
 - display in a notebook as ``self.widget``.
 
 Nothing here imports torch or chromadb.
@@ -67,6 +71,8 @@ class Panel:
         self.widget: w.Widget = w.VBox([self.status])
         self._loader: threading.Thread | None = None
         self._load_error: BaseException | None = None
+        self._watcher: threading.Thread | None = None
+        self._stop_watching = threading.Event()
 
     # status ------------------------------------------------------------------------------
     def set_status(self, message: str, kind: str = "info") -> None:
@@ -116,6 +122,42 @@ class Panel:
             self._loader.join()
         if self._load_error is not None:
             raise self._load_error
+
+    # watching ----------------------------------------------------------------------------
+    def poll(self) -> str | None:
+        """One check by the watcher thread: a message for the status line, or None (no news)."""
+        return None
+
+    def start_watching(self, every: float) -> None:
+        """Call :meth:`poll` every ``every`` seconds in a daemon thread until stopped."""
+        self._stop_watching.clear()
+        name = f"spmkb-{type(self).__name__.lower()}-watch"
+        self._watcher = threading.Thread(target=self._watch, args=(every,), name=name, daemon=True)
+        self._watcher.start()
+
+    def stop_watching(self, timeout: float | None = None) -> None:
+        """Stop the watcher thread and wait for it (at most ``timeout`` seconds)."""
+        self._stop_watching.set()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout)
+
+    @property
+    def watching(self) -> bool:
+        """Whether the watcher thread runs."""
+        return self._watcher is not None and self._watcher.is_alive()
+
+    def _watch(self, every: float) -> None:
+        # A closed status widget (its comm is gone) means the panel is gone: stop.
+        while not self._stop_watching.wait(every) and self.status.comm is not None:
+            try:
+                message = self.poll()
+            except Exception as err:  # shown, and the next poll tries again
+                if not isinstance(err, SpmkbError):
+                    log.error("panel watcher failed", exc_info=err)
+                self.set_status(error_text(err), "error")
+                continue
+            if message:
+                self.set_status(message, "ok")
 
     # display -----------------------------------------------------------------------------
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:

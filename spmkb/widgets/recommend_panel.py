@@ -120,9 +120,16 @@ class RecommendPanel(SearchBacked):
 
     def fill(self, facets: dict[str, list[str]]) -> None:
         """Industry and persona dropdowns, competitor suggestions, from the index."""
-        self.industry.options = [("any", ""), *((v, v) for v in facets.get("industries", []))]
-        self.persona.options = [("any", ""), *((v, v) for v in facets.get("personas", []))]
+        self.set_options(
+            self.industry, [("any", ""), *((v, v) for v in facets.get("industries", []))]
+        )
+        self.set_options(self.persona, [("any", ""), *((v, v) for v in facets.get("personas", []))])
         self.competitor.options = tuple(facets.get("competitors", []))
+
+    def ready_message(self) -> str:
+        """How many assets are indexed, and what to do next."""
+        n = self.searcher.count()
+        return f"Ready — {n} assets indexed. Pick a stage (or a deal) and press Recommend."
 
     @guarded
     def recommend(self) -> Any:
@@ -148,7 +155,10 @@ class RecommendPanel(SearchBacked):
         self.output.value = render.render_pack(for_panel(pack), lab_link=self.lab_link)
         self.opens.children = tuple(self._open_button(i) for i in pack.items if i.hit is not None)
         found = sum(1 for i in pack.items if i.hit is not None)
-        self.set_status(f"{found} of {len(pack.items)} slots filled in {pack.took_ms:.0f} ms", "ok")
+        done = f"{found} of {len(pack.items)} slots filled in {pack.took_ms:.0f} ms"
+        self.index_news()  # this query may be the one that found a re-built index
+        note = self.refreshed_note  # keep saying when the index last changed under this panel
+        self.set_status(f"{done}. {note}" if note else done, "ok")
         return pack
 
     def _open_button(self, item: Any) -> w.Button:

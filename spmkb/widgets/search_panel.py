@@ -20,9 +20,11 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +38,9 @@ from spmkb.widgets._panel import Panel, guarded
 log = logging.getLogger(__name__)
 
 LOADING = "Loading the search model…"
+#: Seconds between two checks for a re-built index (the searcher itself checks at most every
+#: ~2 s); an ``spmkb index`` run in another process shows in an open panel within ~2-4 s.
+WATCH_SECONDS = 2.0
 FACETS = (
     ("stage", "stages", "Stage"),
     ("type", "types", "Type"),
@@ -87,6 +92,11 @@ class SearchBacked(Panel):
     :meth:`background_load` warms the query embedder the settings name
     (:func:`spmkb.search.embed.query_embedder_for`) while it opens the index, lets the subclass fill
     its filters from the index's facets (:meth:`fill`), and only then reports ready.
+
+    A watcher thread (:meth:`poll`, every ``watch`` seconds) reloads the index when another
+    process re-indexed it, re-fills the filters and says so in the status line ("Index
+    refreshed 16:02:11 — 62 assets indexed."); each action says so too when its own query
+    was the one that found the change.
     """
 
     loading_message = LOADING
@@ -98,10 +108,12 @@ class SearchBacked(Panel):
         store: str | Path | None = None,
         playbooks: str | Path | None = None,
         searcher: Any | None = None,
+        watch: float | None = WATCH_SECONDS,
     ) -> None:
         """Resolve the settings, build the widgets and start opening the index in the background.
 
-        ``store``/``playbooks`` override the project's settings; ``searcher`` is an open one.
+        ``store``/``playbooks`` override the project's settings; ``searcher`` is an open one;
+        ``watch``: seconds between checks for a re-built index (None: only when searching).
         """
         super().__init__()
         if settings is None:
@@ -111,8 +123,15 @@ class SearchBacked(Panel):
         self.settings = settings
         self.searcher = searcher
         self._root: tuple[Path | None, str] = (Path.cwd().resolve(), "/")
+        self._seen_version: Any = None
+        self._news_lock = threading.Lock()
+        self._filling = False
+        #: The last "Index refreshed …" message ("" before the first re-index).
+        self.refreshed_note = ""
         self.build()
         self.start_loader()
+        if watch:
+            self.start_watching(watch)
 
     def build(self) -> None:
         """Create the panel's widgets (``self.widget`` holds them) and wire its actions."""
@@ -129,6 +148,7 @@ class SearchBacked(Panel):
             from spmkb.search.query import get_searcher
 
             self.searcher = get_searcher(self.settings)
+        self._seen_version = getattr(self.searcher, "version", None)
         self.fill(self.searcher.facets())
         embed.query_embedder_for(self.settings)  # wait for the query embedder
         return self.ready_message()
@@ -139,6 +159,43 @@ class SearchBacked(Panel):
     def ready_message(self) -> str:
         """The status once the index and the embedder are ready."""
         return "Ready."
+
+    # the index changing under an open panel ------------------------------------------------
+    def poll(self) -> str | None:
+        """Watcher: reload the index if it changed; "Index refreshed …" once per reload."""
+        loading = self._loader is not None and self._loader.is_alive()
+        refresh = getattr(self.searcher, "refresh", None)  # an index without one is not watched
+        if refresh is None or loading or self.load_error is not None:
+            return None
+        refresh()
+        return self.index_news()
+
+    def index_news(self) -> str | None:
+        """After a reload this panel has not reported yet: re-fill the filters and return
+        "Index refreshed HH:MM:SS — N assets indexed." (local time it noticed); else None."""
+        with self._news_lock:
+            version = getattr(self.searcher, "version", None)
+            if version is None or version == self._seen_version:
+                return None
+            self._seen_version = version
+            self.fill(self.searcher.facets())
+            n = self.searcher.count()
+            when = datetime.now().strftime("%H:%M:%S")
+            self.refreshed_note = f"Index refreshed {when} — {n} assets indexed."
+            return self.refreshed_note
+
+    def set_options(self, control: Any, options: list[Any]) -> None:
+        """New options for a filter; the picked value stays when it is still offered, and the
+        change does not count as the user picking a filter (no search runs)."""
+        value = control.value
+        self._filling = True
+        try:
+            control.options = options
+            offered = [o[1] if isinstance(o, tuple) else o for o in options]
+            if value in offered and control.value != value:
+                control.value = value
+        finally:
+            self._filling = False
 
     def ensure_searcher(self) -> Any:
         """Wait for the background load (re-raising its error) and return the searcher."""
@@ -273,7 +330,7 @@ class SearchPanel(SearchBacked):
         """One dropdown per facet: ``any`` plus the values in the index."""
         for attr, key, _label in FACETS:
             values = sorted(facets.get(key, []))
-            getattr(self, attr).options = [("any", ""), *((v, v) for v in values)]
+            self.set_options(getattr(self, attr), [("any", ""), *((v, v) for v in values)])
 
     def ready_message(self) -> str:
         """How many assets are indexed, and what to do next."""
@@ -293,6 +350,8 @@ class SearchPanel(SearchBacked):
 
     def _on_filter(self, _change: dict[str, Any]) -> None:
         """A filter changed: re-run the current query (once one has run) with the new filters."""
+        if self._filling:  # new options from a re-index, not the user's pick
+            return
         if self.last_result is not None and self.query.value.strip():
             self.search()
 
@@ -322,7 +381,11 @@ class SearchPanel(SearchBacked):
                 result, without_filters=without, indexed=searcher.count()
             )
         self._show_cards(result.hits, render.query_terms(text))
-        self.status.value = ""  # the count and time are in the line above the cards, once
+        self.index_news()
+        if self.refreshed_note:  # keep saying when the index last changed under this panel
+            self.set_status(self.refreshed_note, "ok")
+        else:
+            self.status.value = ""  # the count and time are in the line above the cards, once
         return result
 
     def _log(self, result: Any) -> int | None:

@@ -147,3 +147,24 @@ def test_eval_beir_folder_indexes_once(cli, embedder, tmp_path: Path) -> None:
     rerun = json.loads(again.stdout)
     assert rerun["index"]["embedded"] == 0  # the corpus is embedded once, then reused
     assert rerun["summary"]["hybrid"] == run["summary"]["hybrid"]
+
+
+@pytest.mark.slow
+def test_eval_set_with_own_library_reports_kinds(cli, embedder, tmp_path: Path) -> None:
+    """library.yml names tests/data/search/playbooks: indexed under <store>/eval-playbooks."""
+    store = tmp_path / "store"
+    result = cli("eval", DATA / "library.yml", "--store", store, "--json")
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.stdout)
+    assert run["store"] == str(store / "eval-playbooks" / "store")
+    assert run["index"]["assets"] > 0
+    kinds = run["by_kind"]["hybrid"]
+    assert list(kinds) == ["keyword"]
+    assert kinds["keyword"]["n"] == 1
+    assert kinds["keyword"]["metrics"]["recall@10"] == 1.0  # the title names MEDDPPICC
+    text = cli("eval", DATA / "library.yml", "--store", store, "--no-index")
+    assert text.exit_code == 0, text.output
+    lines = text.stdout.splitlines()
+    assert lines[3] == "By query kind (n = queries of that kind):"
+    assert lines[4].split()[:4] == ["mode", "kind", "n", "recall@5"]
+    assert lines[5].split()[:4] == ["hybrid", "keyword", "1", "1.000"]

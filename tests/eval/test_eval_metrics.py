@@ -126,3 +126,37 @@ def test_evaluate_rejects_bad_mode_and_k() -> None:
         evaluate(_ListSearcher({}), [], "hybird")
     with pytest.raises(SearchError, match="k must be 5 or more"):
         evaluate(_ListSearcher({}), [], "hybrid", k=3)
+
+
+def test_report_by_kind() -> None:
+    """Per-kind means with n, hand-computed (k = 5):
+
+    | query | kind       | ranked | relevant | recall@5 | MRR  |
+    |-------|------------|--------|----------|----------|------|
+    | one   | keyword    | a, b   | a        | 1        | 1    |
+    | two   | paraphrase | c, b   | b        | 1        | 1/2  |
+    | three | paraphrase | c, b   | a        | 0        | 0    |
+    | four  | (none)     | a, b   | a        | 1        | 1    |
+
+    keyword: n 1, MRR 1; paraphrase: n 2, recall@5 (1 + 0) / 2 = 0.5, MRR (1/2 + 0) / 2 = 0.25,
+    nDCG@5 (1/log2(3) + 0) / 2 = 0.31546.
+    """
+    queries = [
+        LabeledQuery("one", {"a": 1.0}, kind="keyword"),
+        LabeledQuery("two", {"b": 1.0}, kind="paraphrase"),
+        LabeledQuery("three", {"a": 1.0}, kind="paraphrase"),
+        LabeledQuery("four", {"a": 1.0}),
+    ]
+    answers = {"one": ["a", "b"], "two": ["c", "b"], "three": ["c", "b"], "four": ["a", "b"]}
+    report = evaluate(_ListSearcher(answers), queries, "hybrid", k=5)
+    groups = report.by_kind
+    assert list(groups) == ["keyword", "paraphrase", "none"]
+    assert groups["keyword"][0] == 1 and groups["keyword"][1]["mrr@5"] == 1.0
+    n, metrics = groups["paraphrase"]
+    assert n == 2
+    assert metrics["recall@5"] == pytest.approx(0.5)
+    assert metrics["mrr@5"] == pytest.approx(0.25)
+    assert report.to_dict()["by_kind"]["paraphrase"] == {
+        "n": 2,
+        "metrics": {"recall@5": 0.5, "mrr@5": 0.25, "ndcg@5": 0.3155},
+    }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from spmkb.errors import SearchError
-from spmkb.search.labels import load_queries, parse_queries
+from spmkb.search.labels import KINDS, load_library, load_queries, parse_queries
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "eval"
 
@@ -48,7 +48,7 @@ def test_batch_parse_keeps_valid_entries() -> None:
         (
             "unknown_key.yml",
             "unknown_key.yml:2, field 'relevent': unknown key 'relevent' — did you mean 'relevant'? "
-            "use query, relevant, filters, id, note; also line 1, field 'relevant': missing 'relevant'",
+            "use query, relevant, kind, filters, id, note; also line 1, field 'relevant': missing 'relevant'",
         ),
         (
             "bad_filter.yml",
@@ -61,6 +61,11 @@ def test_batch_parse_keeps_valid_entries() -> None:
         ),
         ("empty_query.yml", "empty_query.yml:1, field 'query': missing or empty query"),
         ("not_a_list.yml", "not_a_list.yml:1: expected a list of queries (or a 'queries:' list)"),
+        (
+            "bad_kind.yml",
+            "bad_kind.yml:5, field 'kind': unknown kind 'keywords' — did you mean 'keyword'? "
+            "use keyword, mixed, paraphrase",
+        ),
     ],
     ids=[
         "bad-yaml",
@@ -70,6 +75,7 @@ def test_batch_parse_keeps_valid_entries() -> None:
         "bad-grade",
         "empty-query",
         "not-a-list",
+        "bad-kind",
     ],
 )
 def test_yaml_errors(name: str, message: str) -> None:
@@ -87,3 +93,39 @@ def test_empty_file(tmp_path: Path) -> None:
     (tmp_path / "empty.yml").write_text("# nothing yet\n")
     with pytest.raises(SearchError, match=r"empty\.yml: no labeled queries in the file"):
         load_queries(tmp_path / "empty.yml")
+
+
+def test_kind_is_read_and_optional() -> None:
+    text = (
+        "- query: a\n  kind: Paraphrase\n  relevant: [x]\n"
+        "- query: b\n  relevant: [y]\n"
+        "- query: c\n  kind: ''\n  relevant: [z]\n"
+    )
+    queries, problems = parse_queries(text, "q.yml")
+    assert [(q.query, q.kind) for q in queries] == [("a", "paraphrase"), ("b", None)]
+    assert [(p.line, p.field, p.message) for p in problems] == [(7, "kind", "kind needs one value")]
+    assert queries[0].to_dict()["kind"] == "paraphrase"
+
+
+def test_library_resolves_against_the_file(tmp_path: Path) -> None:
+    assert load_library(DATA / "library.yml") == (DATA.parent / "search" / "playbooks").resolve()
+    assert load_library(DATA / "small.yml") is None  # scored against the workspace library
+    (tmp_path / "gone.yml").write_text(
+        "library: nowhere\nqueries:\n  - query: a\n    relevant: [x]\n"
+    )
+    with pytest.raises(SearchError) as info:
+        load_library(tmp_path / "gone.yml")
+    assert str(info.value).startswith(
+        f"{tmp_path}/gone.yml:1, field 'library': library folder not found: {tmp_path}/nowhere"
+    )
+
+
+@pytest.mark.parametrize("name", ["queries.yml", "sourcegraph.yml"])
+def test_shipped_sets_give_every_query_a_kind(name: str) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    queries = load_queries(repo / "eval" / name)
+    assert queries and all(q.kind in KINDS for q in queries)
+    if name == "sourcegraph.yml":
+        # issue 15: at least 40 questions, mostly paraphrases
+        assert len(queries) >= 40
+        assert sum(q.kind == "paraphrase" for q in queries) > len(queries) / 2

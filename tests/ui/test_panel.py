@@ -86,3 +86,29 @@ def test_panel_displays_as_its_widget() -> None:
     assert p.wait_ready(30)
     bundle = p._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == p.widget.model_id
+
+
+def test_the_watcher_puts_news_and_errors_in_the_status_line() -> None:
+    """poll() answers, in turn: nothing, an error, news. The status line shows the error, then
+    the news replaces it (the watcher keeps going after an error); None changes nothing."""
+    answers = iter([None, SearchError("index busy"), "Index refreshed 16:02:11 — 62 assets."])
+    seen: list[str] = []
+    done = threading.Event()
+
+    class Watched(Demo):
+        def poll(self) -> str | None:
+            answer = next(answers, None)
+            if answer is None and seen:
+                done.set()
+            seen.append(text_of(self.status.value))
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+    p = Watched(lambda: "ok")
+    assert p.wait_ready(30)
+    p.start_watching(0.01)
+    assert done.wait(30)
+    p.stop_watching(5)
+    assert not p.watching
+    assert seen[:4] == ["ok", "ok", "Error: index busy", "Index refreshed 16:02:11 — 62 assets."]

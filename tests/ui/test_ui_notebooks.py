@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -67,12 +68,34 @@ def test_content_gaps_notebook_shows_the_tables(small_corpus: Path, tmp_path: Pa
     settings = load_settings(
         {"store": str(store), "playbooks": str(small_corpus)}, cwd=tmp_path, environ={}
     )
+    from spmkb.search.model import Hit
+    from spmkb.widgets.gaps import GAP_COLOUR, OK_COLOUR, OK_LABEL, gap_label
+
     for query in ("security questionnaire", "security questionnaire", "pricing"):
         log_search(settings, SearchResult(query, {}, [], 1.0), "widget")
+    hits = [Hit(f"a{i}", "A", "playbook", "a.md", "A", "s", 1.0, "fresh") for i in range(3)]
+    log_search(settings, SearchResult("top three", {}, hits, 1.0, k=3), "cli")  # asked 3, got 3
+    log_search(settings, SearchResult("thin topic", {}, hits[:1], 1.0, k=10), "cli")
     nb = _run("content-gaps.ipynb", tmp_path, store=str(store), playbooks=str(small_corpus))
-    html = "\n".join(str(o.get("data", {}).get("text/html", "")) for o in _outputs(nb))
-    assert "security questionnaire" in html
+    html = [str(o.get("data", {}).get("text/html", "")) for o in _outputs(nb)]
+    assert "security questionnaire" in html[0]
+    poor = html[2]  # top, zero, poor tables in order
+    assert "thin topic" in poor and "1.0 results on average, 3 wanted" in poor
+    assert "top three" not in poor
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", html[0])  # local, to the minute
+    assert not re.search(r"\d\d:\d\d:\d\d|\+00:00", html[0])
     plots = [o for o in _outputs(nb) if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(plots) == 2
     stages = json.dumps(plots[0]["data"]["application/vnd.plotly.v1+json"])
     assert "negotiation" in stages
+    for plot in plots:  # one colour meaning in both charts
+        traces = plot["data"]["application/vnd.plotly.v1+json"]["data"]
+        colours = {t["name"]: t["marker"]["color"] for t in traces}
+        assert colours[OK_LABEL] == OK_COLOUR
+        assert colours.get(gap_label(2), GAP_COLOUR) == GAP_COLOUR
+    assert {
+        t["name"] for p in plots for t in p["data"]["application/vnd.plotly.v1+json"]["data"]
+    } == {
+        OK_LABEL,
+        gap_label(2),
+    }
