@@ -290,6 +290,7 @@ TABLE_SETTINGS: dict[str, tuple[Setting, ...]] = {
         ),
         Setting("rrf_k", 20.0, "Reciprocal-rank-fusion constant k.", "float"),
         Setting("exact_boost", 1.5, "Boost for hits that contain the exact query words.", "float"),
+        Setting("onnx_queries", True, "Embed queries with the checked ONNX export.", "bool"),
     ),
     "coaching": tuple(Setting(*row) for row in _COACHING),
     # Checked further (shares, positive amounts) by spmkb.onboarding.settings.

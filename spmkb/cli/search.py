@@ -50,6 +50,8 @@ def index_cmd(
             typer.echo(
                 f"Kept {summary.kept} previously indexed sections of skipped files.", err=True
             )
+        if summary.query_encoder:
+            typer.echo(f"Queries are embedded with {summary.query_encoder}.")
         _echo_lint(summary.problems)
     if summary.strict_failed:
         typer.echo(
@@ -102,7 +104,9 @@ def search_cmd(
     Example: spmkb search "pricing objections" --stage negotiation -k 5
     """
     from spmkb.search import search
+    from spmkb.search.coldstart import import_jsonschema_lightly
 
+    import_jsonschema_lightly()  # 1.6 s of CPU chromadb's import would spend for nothing
     settings = cli.settings_from(store=store, playbooks=playbooks, chroma_url=chroma_url)
     result = search(
         query,

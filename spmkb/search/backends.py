@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -194,7 +195,8 @@ def export_onnx(model_path: Path, cache: Path) -> Path:
         "token_type_ids": torch.zeros((2, 8), dtype=torch.long),
     }
     try:
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer warnings: the graph is checked, not trusted
             torch.onnx.export(
                 MeanPooled(bert),
                 (),
@@ -317,12 +319,25 @@ class _TokenModel:
 class OnnxModel(_TokenModel):
     """An exported model run by ONNX Runtime; ``encode`` behaves like sentence-transformers'."""
 
-    def __init__(self, onnx_path: Path, model_path: Path, max_seq_length: int) -> None:
+    def __init__(
+        self,
+        onnx_path: Path,
+        model_path: Path,
+        max_seq_length: int,
+        *,
+        threads: int | None = None,
+        dim: int | None = None,
+    ) -> None:
+        """Open the session (``threads`` intra-op threads, no spin-waiting; default: ORT's)."""
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
+        if threads:
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(onnx_path), opts, providers=["CPUExecutionProvider"]
         )
@@ -330,7 +345,7 @@ class OnnxModel(_TokenModel):
         self.tokenizer = _tokenizer(model_path, max_seq_length)
         self.max_seq_length = max_seq_length
         self.path = onnx_path
-        self._dim = int(self.encode(["dimension probe"]).shape[1])
+        self._dim = int(dim or self.encode(["dimension probe"]).shape[1])
 
     def _embed(self, sentences: list[str], batch_size: int) -> np.ndarray:
         """Mean-pooled transformer states, in batches of ``batch_size``."""

@@ -8,6 +8,7 @@ imports ``torch`` and ``sentence_transformers`` only inside its loaders.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from spmkb.search.backends import (
     load_backend,
 )
 
+log = logging.getLogger(__name__)
 QUERY_CACHE = 512  # query embeddings kept per embedder (LRU)
 _CACHE: dict[str, Embedder] = {}
 _ERRORS: dict[str, SpmkbError] = {}
@@ -219,6 +221,123 @@ def options_for(settings: Any) -> dict[str, Any]:
 def embedder_for(settings: Any) -> Embedder:
     """The embedder a workspace's settings ask for (model, backend, sequence length, batch)."""
     return get_embedder(**options_for(settings))
+
+
+def _query_key(settings: Any) -> str | None:
+    """Cache key of the ONNX query encoder for ``settings``, or None when it does not apply.
+
+    It applies when ``[search] onnx_queries`` is on and the index is embedded by the torch backend
+    (the ONNX export reproduces torch's vectors; the other backends are their own encoders).
+    """
+    if not settings.option("search", "onnx_queries") or settings.store is None:
+        return None
+    if check_backend(settings.embed_backend) != DEFAULT_BACKEND:
+        return None
+    length = settings.embed_max_seq_length
+    return (
+        f"{resolve_model(settings.model)}::query-onnx::{length}::{Path(settings.store).resolve()}"
+    )
+
+
+def query_embedder_for(settings: Any) -> Embedder:
+    """The embedder for query strings: the checked ONNX export of the torch model, else torch.
+
+    The ONNX path (see :mod:`spmkb.search.query_encoder`) never imports torch; it is used
+    only when ``spmkb index`` recorded that it matches torch on every probe (cosine >= 0.9999,
+    same tokens) for this model, export and sequence length. Otherwise, and with
+    ``[search] onnx_queries = false``, this is :func:`embedder_for`.
+    """
+    key = _query_key(settings)
+    if key is None:
+        return embedder_for(settings)
+    emb = _CACHE.get(key)
+    if emb is not None:
+        return emb
+    from spmkb.search import query_encoder
+    from spmkb.search.backends import model_cache_dir
+
+    path = resolve_model(settings.model)
+    with _LOCK:
+        lock = _LOAD_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        emb = _CACHE.get(key)
+        if emb is None:
+            cache = model_cache_dir(settings.store, path)
+            try:
+                encoder = query_encoder.load(Path(path), cache, settings.embed_max_seq_length)
+            except Exception:  # a broken export or onnxruntime: answer with torch instead
+                log.warning("cannot load the ONNX query encoder; using torch", exc_info=True)
+                encoder = None
+            if encoder is None:
+                return embedder_for(settings)
+            emb = Embedder(encoder, path, batch_size=settings.embed_batch_size)
+            emb.name += "+onnx-queries"
+            _CACHE[key] = emb
+    return emb
+
+
+def prepare_query_encoder(settings: Any, embedder: Embedder | None = None) -> dict | None:
+    """Export and check the ONNX query encoder for ``settings`` (``spmkb index`` calls it).
+
+    Returns the check's record (``ok``, ``min_cosine``, ``probes`` …), or None when it does
+    not apply (``onnx_queries`` off, or a backend other than torch). ``embedder`` is the torch
+    embedder already loaded by the caller, reused as the reference. A failed export is a
+    :class:`~spmkb.errors.ModelError`.
+    """
+    if _query_key(settings) is None:
+        return None
+    from spmkb.search import query_encoder
+    from spmkb.search.backends import model_cache_dir
+
+    path = resolve_model(settings.model)
+    cache = model_cache_dir(settings.store, path)
+    reference = getattr(embedder, "_model", None) if embedder is not None else None
+    if not hasattr(reference, "preprocess") and not hasattr(reference, "tokenize"):
+        reference = None  # not a SentenceTransformer (e.g. an ONNX query embedder)
+    return query_encoder.prepare(Path(path), cache, reference, settings.embed_max_seq_length)
+
+
+def query_encoder_note(settings: Any, embedder: Embedder | None = None) -> str | None:
+    """Run :func:`prepare_query_encoder` for an index run; one line saying what queries will use.
+
+    Never raises for a failed export or check (indexing succeeded; queries then use torch).
+    """
+    try:
+        rec = prepare_query_encoder(settings, embedder)
+    except SpmkbError as err:
+        return f"torch (the ONNX query encoder could not be prepared: {err.message})"
+    except Exception as exc:  # onnxruntime missing or failing: the index itself is fine
+        return f"torch (the ONNX query encoder could not be prepared: {exc})"
+    if rec is None:
+        return None
+    if not rec.get("ok"):
+        return (
+            f"torch (the ONNX export did not match torch: min cosine {rec['min_cosine']:.7f}, "
+            f"same tokens on {rec['same_tokens']} of {rec['probes']} probes)"
+        )
+    return f"onnx (min cosine to torch {rec['min_cosine']:.7f} on {rec['probes']} probes)"
+
+
+def start_query_loading(settings: Any) -> threading.Thread:
+    """Load :func:`query_embedder_for` ``settings`` in a background thread (returns at once)."""
+    key = _query_key(settings) or cache_key(
+        settings.model, settings.embed_backend, settings.embed_max_seq_length
+    )
+    with _LOCK:
+        thread = _THREADS.get(key)
+        if thread is not None and (thread.is_alive() or key in _CACHE):
+            return thread
+
+        def run() -> None:
+            try:
+                query_embedder_for(settings)
+            except SpmkbError as err:
+                _ERRORS[key] = err
+
+        thread = threading.Thread(target=run, name=f"spmkb-load-{Path(key).name}", daemon=True)
+        _THREADS[key] = thread
+    thread.start()
+    return thread
 
 
 def start_loading(model: str | None = None, **options: Any) -> threading.Thread:

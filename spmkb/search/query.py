@@ -37,7 +37,7 @@ import numpy as np
 
 from spmkb.config import Settings, load_settings
 from spmkb.errors import NotFoundError, SearchError, StoreError, suggest
-from spmkb.search.embed import Embedder, embedder_for
+from spmkb.search.embed import Embedder, query_embedder_for
 from spmkb.search.lexical import LexicalIndex, excerpt, strip_markdown, tokenize
 from spmkb.search.model import Hit, SearchResult
 from spmkb.search.ranking import (  # ranking variants (issue 15): see spmkb/search/ranking.py
@@ -306,9 +306,9 @@ class Searcher:
 
     @property
     def embedder(self) -> Embedder:
-        """The embedder (loaded on first semantic query)."""
+        """The query embedder (loaded on first semantic query; ONNX when checked, else torch)."""
         if self._embedder is None:
-            self._embedder = embedder_for(self.settings)
+            self._embedder = query_embedder_for(self.settings)
         return self._embedder
 
     @property

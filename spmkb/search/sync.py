@@ -71,6 +71,7 @@ class IndexSummary:
     problems: list[dict[str, Any]] = field(default_factory=list)  # every lint problem
     strict_failed: bool = False
     lexical_seconds: float | None = None  # until every section was lexically searchable
+    query_encoder: str | None = None  # what queries use (embed.query_encoder_note)
 
     @property
     def ok(self) -> bool:
@@ -312,6 +313,9 @@ def index_library(
         serving.finish_rebuild(store)
     lexstore.write_hint(settings, physical)
     lexstore.remove_others(settings, set(serving._names()))  # files of dropped collections
+    from spmkb.search.embed import query_encoder_note  # ONNX query encoder, checked
+
+    summary.query_encoder = query_encoder_note(settings, embedder)
     summary.strict_failed = strict and bool(summary.skipped or summary.errors)
     summary.seconds = time.perf_counter() - started
     return summary
