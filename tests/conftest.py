@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# One machine cache of checked ONNX query encoders per test session (spmkb index processes
+# inherit it), so each fresh store does not export and check again; never the user's ~/.cache.
+os.environ.setdefault("SPMKB_CACHE_DIR", tempfile.mkdtemp(prefix="spmkb-test-cache-"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()

@@ -147,14 +147,14 @@ def record(model_path: Path, cache: Path, max_seq_length: int | None = None) -> 
 def verified(model_path: Path, cache: Path, max_seq_length: int | None = None) -> bool:
     """True when a passed check applies to this model, export and sequence length."""
     rec = record(model_path, cache, max_seq_length)
-    return bool(rec and rec.get("ok"))
+    return bool(rec and rec.get("ok") and rec.get("min_cosine", 0.0) >= MIN_COSINE)
 
 
 def load(model_path: Path, cache: Path, max_seq_length: int | None = None) -> Any | None:
     """An ONNX Runtime query encoder when a passed check applies, else ``None`` (use torch)."""
-    rec = record(model_path, cache, max_seq_length)
-    if not rec or not rec.get("ok"):
+    if not verified(model_path, cache, max_seq_length):
         return None
+    rec = record(model_path, cache, max_seq_length) or {}
     from spmkb.search.backends import OnnxModel
 
     length = seq_length(model_path, max_seq_length)
@@ -217,33 +217,82 @@ def _torch_ids(reference: Any, text: str) -> list[int]:
 _CHECKED: dict[str, Path] = {}
 
 
+#: Files that make a checked export (copied or hard-linked between caches).
+CHECKED_FILES: tuple[str, ...] = ("model.onnx", "model.onnx.json", RECORD)
+
+
+def shared_dir(model_path: Path, max_seq_length: int | None = None) -> Path | None:
+    """This machine's folder of checked exports for the model (``None`` when turned off).
+
+    ``SPMKB_CACHE_DIR`` (``off`` turns it off), else ``$XDG_CACHE_HOME/spmkb`` or
+    ``~/.cache/spmkb``; one sub-folder per model identity, so a new store or workspace reuses
+    a check made for another instead of exporting again (≈ 15 s).
+    """
+    root = os.environ.get("SPMKB_CACHE_DIR", "")
+    if root.lower() in ("off", "0", "false", "no"):
+        return None
+    if not root:
+        root = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "spmkb")
+    ident = _identity(model_path, seq_length(model_path, max_seq_length))
+    digest = hashlib.sha256(json.dumps(ident, sort_keys=True).encode("utf-8")).hexdigest()
+    return Path(root) / "query-encoder" / digest[:16]
+
+
+def _copy_checked(src: Path, dst: Path) -> bool:
+    """Link (or copy) a checked export from ``src`` into ``dst``; False when that failed."""
+    try:
+        dst.mkdir(parents=True, exist_ok=True)
+        for name in CHECKED_FILES:
+            _link(src / name, dst / name)
+    except OSError:
+        return False
+    return True
+
+
+def _publish(cache: Path, shared: Path | None) -> None:
+    """Offer a freshly checked export to this machine's cache (never fails the caller)."""
+    if shared is None or shared.exists():
+        return
+    tmp = shared.with_name(f"{shared.name}.tmp{os.getpid()}")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if _copy_checked(cache, tmp):
+            os.replace(tmp, shared)  # another process may have won: then this one is dropped
+    except OSError:
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def prepare(
     model_path: Path, cache: Path, reference: Any | None, max_seq_length: int | None = None
 ) -> dict[str, Any]:
     """Make sure ``cache`` holds a checked query encoder; return its record.
 
     Reuses a record that still applies; else copies (hard links) a folder checked earlier in
-    this process for the same model and length; else exports and checks, loading torch
-    (``reference`` when given, to avoid a second load).
+    this process, or on this machine (:func:`shared_dir`), for the same model and length;
+    else exports and checks, loading torch (``reference`` when given, to avoid a second load).
     """
     rec = record(model_path, cache, max_seq_length)
     if rec is not None:
         return rec
     key = json.dumps(_identity(model_path, seq_length(model_path, max_seq_length)), sort_keys=True)
-    source = _CHECKED.get(key)
-    if source is not None and source != cache and record(model_path, source, max_seq_length):
-        cache.mkdir(parents=True, exist_ok=True)
-        for name in ("model.onnx", "model.onnx.json", RECORD):
-            _link(source / name, cache / name)
-        rec = record(model_path, cache, max_seq_length)
-        if rec is not None:
-            return rec
+    shared = shared_dir(model_path, max_seq_length)
+    for source in (_CHECKED.get(key), shared):
+        if source is None or source == cache or not verified(model_path, source, max_seq_length):
+            continue
+        if _copy_checked(source, cache):
+            rec = record(model_path, cache, max_seq_length)
+            if rec is not None:
+                return rec
     if reference is None:
         from spmkb.search.backends import load_sentence_transformer
 
         reference = load_sentence_transformer(str(model_path))
     rec = check(model_path, cache, reference, max_seq_length)
     _CHECKED[key] = cache
+    if rec.get("ok"):
+        _publish(cache, shared)
     return rec
 
 

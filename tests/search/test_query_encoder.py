@@ -275,3 +275,34 @@ def test_jsonschema_imports_without_the_format_extras() -> None:
     stdout = _run(code, {**os.environ, "PYTHONPATH": str(REPO)})
     assert "LOADED []" in stdout
     assert stdout.rstrip().endswith("OK")
+
+
+@pytest.mark.slow
+def test_a_new_store_reuses_the_machine_cache_without_torch(
+    checked_store: Path, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check published to this machine's cache (SPMKB_CACHE_DIR, set per test session) is
+    linked into a new store's cache: no export, and torch is never loaded (loading it here
+    would raise). With the machine cache turned off, the same call would need torch."""
+    from spmkb.search import backends
+    from spmkb.search.backends import model_cache_dir
+
+    path = Path(embedder.path)
+    shared = query_encoder.shared_dir(path)
+    assert shared is not None
+    assert str(shared).startswith(os.environ["SPMKB_CACHE_DIR"])
+    assert query_encoder.verified(path, shared)  # the session fixture's check was published
+
+    def no_torch(_path: str) -> None:
+        raise AssertionError("torch was loaded")
+
+    monkeypatch.setattr(backends, "load_sentence_transformer", no_torch)
+    monkeypatch.setattr(query_encoder, "_CHECKED", {})  # nothing checked in this process
+    cache = model_cache_dir(tmp_path / "new-store", embedder.path)
+    rec = query_encoder.prepare(path, cache, None)
+    assert rec["ok"] is True
+    assert query_encoder.verified(path, cache)
+    monkeypatch.setenv("SPMKB_CACHE_DIR", "off")
+    assert query_encoder.shared_dir(path) is None
+    with pytest.raises(AssertionError, match="torch was loaded"):
+        query_encoder.prepare(path, model_cache_dir(tmp_path / "third", embedder.path), None)
