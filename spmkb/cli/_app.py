@@ -127,6 +127,13 @@ StoreOpt = typer.Option(None, "--store", help=_STORE_HELP)
 PlaybooksOpt = typer.Option(None, "--playbooks", help=_PLAYBOOKS_HELP)
 ChromaUrlOpt = typer.Option(None, "--chroma-url", help="Chroma server URL (env SPMKB_CHROMA_URL).")
 JsonOpt = typer.Option(False, "--json", help=_JSON_HELP)
+
+
+def flag(name: str, help: str) -> Any:
+    """A boolean ``--name`` option, off unless given."""
+    return typer.Option(False, name, help=help)
+
+
 Store = Annotated[Path | None, typer.Option("--store", help=_STORE_HELP)]
 Playbooks = Annotated[Path | None, typer.Option("--playbooks", help=_PLAYBOOKS_HELP)]
 Json = Annotated[bool, typer.Option("--json", help=_JSON_HELP)]

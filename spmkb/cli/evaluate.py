@@ -12,7 +12,6 @@ ALL = ("hybrid", "semantic", "lexical")
 
 
 @cli.app.command("eval")
-@cli.handle_errors
 def eval_cmd(
     queries: Path = typer.Argument(
         ...,
@@ -25,13 +24,11 @@ def eval_cmd(
     k: int = typer.Option(
         10, "-k", min=5, max=100, help="Depth of each result list (recall@k, MRR, nDCG@k)."
     ),
-    no_index: bool = typer.Option(
-        False,
-        "--no-index",
-        help="Score a YAML set against the index as it is (skip the incremental re-index).",
+    no_index: bool = cli.flag(
+        "--no-index", "Score a YAML set against the index as it is (skip the incremental re-index)."
     ),
-    misses: bool = typer.Option(
-        False, "--misses", help="List the queries whose relevant assets were not all found."
+    misses: bool = cli.flag(
+        "--misses", "List the queries whose relevant assets were not all found."
     ),
     as_json: bool = cli.JsonOpt,
 ) -> None:

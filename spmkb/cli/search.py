@@ -8,19 +8,15 @@ from spmkb.cli import _app as cli
 
 
 @cli.app.command("index")
-@cli.handle_errors
 def index_cmd(
     playbooks: str = cli.PlaybooksOpt,
     store: str = cli.StoreOpt,
     chroma_url: str = cli.ChromaUrlOpt,
-    rebuild: bool = typer.Option(
-        False,
+    rebuild: bool = cli.flag(
         "--rebuild",
-        help="Embed everything again into a new index that replaces the old one when complete.",
+        "Embed everything again into a new index that replaces the old one when complete.",
     ),
-    strict: bool = typer.Option(
-        False, "--strict", help="Exit 1 when a file was skipped or lint found an error."
-    ),
+    strict: bool = cli.flag("--strict", "Exit 1 when a file was skipped or lint found an error."),
     as_json: bool = cli.JsonOpt,
 ) -> None:
     """Index the playbook folder for search (only new or changed sections are embedded).
@@ -85,7 +81,6 @@ def _echo_lint(problems: list[dict]) -> None:
 
 
 @cli.app.command("search")
-@cli.handle_errors
 def search_cmd(
     query: str = typer.Argument(..., help="What to look for, in your own words."),
     store: str = cli.StoreOpt,

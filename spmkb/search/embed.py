@@ -318,11 +318,9 @@ def query_encoder_note(settings: Any, embedder: Embedder | None = None) -> str |
     return f"onnx (min cosine to torch {rec['min_cosine']:.7f} on {rec['probes']} probes)"
 
 
-def start_query_loading(settings: Any) -> threading.Thread:
-    """Load :func:`query_embedder_for` ``settings`` in a background thread (returns at once)."""
-    key = _query_key(settings) or cache_key(
-        settings.model, settings.embed_backend, settings.embed_max_seq_length
-    )
+def _start(key: str, load: Callable[[], Any]) -> threading.Thread:
+    """Run ``load`` in a background thread named after ``key``, unless one is loading or done;
+    an SpmkbError it raises is kept for the waiter (``_ERRORS``)."""
     with _LOCK:
         thread = _THREADS.get(key)
         if thread is not None and (thread.is_alive() or key in _CACHE):
@@ -330,14 +328,22 @@ def start_query_loading(settings: Any) -> threading.Thread:
 
         def run() -> None:
             try:
-                query_embedder_for(settings)
+                load()
             except SpmkbError as err:
                 _ERRORS[key] = err
 
         thread = threading.Thread(target=run, name=f"spmkb-load-{Path(key).name}", daemon=True)
         _THREADS[key] = thread
-    thread.start()
+        thread.start()  # under the lock: a second caller sees it alive and does not start one
     return thread
+
+
+def start_query_loading(settings: Any) -> threading.Thread:
+    """Load :func:`query_embedder_for` ``settings`` in a background thread (returns at once)."""
+    key = _query_key(settings) or cache_key(
+        settings.model, settings.embed_backend, settings.embed_max_seq_length
+    )
+    return _start(key, lambda: query_embedder_for(settings))
 
 
 def start_loading(model: str | None = None, **options: Any) -> threading.Thread:
@@ -347,22 +353,7 @@ def start_loading(model: str | None = None, **options: Any) -> threading.Thread:
     ``start_loading(**options_for(settings))`` warms exactly what :func:`embedder_for` returns.
     """
     key = cache_key(model, options.get("backend"), options.get("max_seq_length"))
-    with _LOCK:
-        thread = _THREADS.get(key)
-        if thread is not None and (thread.is_alive() or key in _CACHE):
-            return thread
-
-        def run() -> None:
-            try:
-                get_embedder(model, **options)
-            except SpmkbError as err:
-                _ERRORS[key] = err
-
-        name = f"spmkb-load-{Path(key).name}"
-        thread = threading.Thread(target=run, name=name, daemon=True)
-        _THREADS[key] = thread
-    thread.start()
-    return thread
+    return _start(key, lambda: get_embedder(model, **options))
 
 
 def is_loaded(
