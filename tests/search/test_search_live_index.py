@@ -14,11 +14,11 @@ import sys
 from collections import Counter
 
 import pytest
+from test_search_crash import _index_cmd, _wait_for
 
 from spmkb.search import Searcher, index_library, lexstore
 from spmkb.search.store import Store
 from spmkb.search.sync import section_records
-from tests.search.test_search_crash import _index_cmd, _wait_for
 
 pytestmark = pytest.mark.slow
 
