@@ -7,6 +7,7 @@ listen on 127.0.0.1 on a free port, in their own process group, and are stopped 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +32,35 @@ ARGS = [
     "--disable-sync",
 ]
 WAIT_MS = 240_000  # 2 cores shared with other work: kernels and the model load slowly
+#: JupyterLab user settings for every Lab test: no news or update checks, kernels start by
+#: themselves (no kernel dialog).
+LAB_SETTINGS: dict[str, dict[str, Any]] = {
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/docmanager-extension/plugin": {"autoStartDefaultKernel": True},
+}
+
+
+def write_lab_settings(folder: Path, extra: dict[str, dict[str, Any]] | None = None) -> Path:
+    """Write :data:`LAB_SETTINGS` (and ``extra`` plugins' settings) as Lab user settings."""
+    for plugin, values in {**LAB_SETTINGS, **(extra or {})}.items():
+        path = folder / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values), encoding="utf-8")
+    return folder
+
+
+def jupyter_env(base: Path, **extra: str) -> dict[str, str]:
+    """This environment, offline, with Jupyter's and IPython's folders under ``base``."""
+    return {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "JUPYTER_CONFIG_DIR": str(base / "config"),
+        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
+        "IPYTHONDIR": str(base / "ipython"),
+        **extra,
+    }
 
 
 def need_browser() -> None:

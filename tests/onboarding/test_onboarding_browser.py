@@ -8,8 +8,6 @@ Same harness as tests/ui/test_browser.py (Debian Chromium, the playwright packag
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_harness import ARGS, CHROMIUM, SHOTS, WAIT_MS, free_port, need_browser, stop, wait_http
+from browser_harness import (
+    ARGS,
+    CHROMIUM,
+    SHOTS,
+    WAIT_MS,
+    free_port,
+    jupyter_env,
+    need_browser,
+    stop,
+    wait_http,
+    write_lab_settings,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -44,13 +53,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     nbformat.write(nb, root / NOTEBOOK)
     shutil.copytree(REPO / "playbooks", root / "playbooks")
     write_sample(base / "store" / "deals", csv=False)
-    settings = base / "settings" / "@jupyterlab/apputils-extension/notification.jupyterlab-settings"
-    settings.parent.mkdir(parents=True)
-    settings.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    env = {**os.environ, "SPMKB_STORE": str(base / "store"),
-           "SPMKB_PLAYBOOKS": str(root / "playbooks"), "PYTHONPATH": str(REPO),
-           "JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_RUNTIME_DIR": str(base / "rt"),
-           "IPYTHONDIR": str(base / "ipython")}  # fmt: skip
+    write_lab_settings(base / "settings")
+    env = jupyter_env(base, SPMKB_STORE=str(base / "store"),
+                      SPMKB_PLAYBOOKS=str(root / "playbooks"), PYTHONPATH=str(REPO))  # fmt: skip
     port, token = free_port(), uuid.uuid4().hex
     log = base / "lab.log"
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",

@@ -22,7 +22,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_harness import ARGS, CHROMIUM, SHOTS, WAIT_MS, free_port, need_browser, stop, wait_http
+from browser_harness import (
+    ARGS,
+    CHROMIUM,
+    SHOTS,
+    WAIT_MS,
+    free_port,
+    jupyter_env,
+    need_browser,
+    stop,
+    wait_http,
+    write_lab_settings,
+)
 
 from spmkb.reviews import store
 
@@ -50,20 +61,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory, sample_deals: Path, make_ws) -
     )  # fmt: skip
     path = new_review(settings, "Priya Nair", "2026-Q2")  # (re)generated after a save
     assert path == root / REVIEW
-    user = base / "settings"
-    for plugin, values in {
-        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                        "checkForUpdates": False},
-        "@jupyterlab/docmanager-extension/plugin": {"autoStartDefaultKernel": True},
-        # every cell in the DOM (no windowing), so the test can read the last cell
-        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-    }.items():  # fmt: skip
-        f = user / f"{plugin}.jupyterlab-settings"
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps(values), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HOME": str(base),
-           "JUPYTER_CONFIG_DIR": str(base / "config"), "JUPYTER_RUNTIME_DIR": str(base / "rt"),
-           "JUPYTER_DATA_DIR": str(base / "data"), "IPYTHONDIR": str(base / "ipython")}  # fmt: skip
+    # every cell in the DOM (no windowing), so the test can read the last cell
+    user = write_lab_settings(
+        base / "settings", {"@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"}}
+    )
+    env = jupyter_env(base, PYTHONPATH=str(REPO), HOME=str(base), JUPYTER_DATA_DIR=str(base / "data"))
     port, token = free_port(), uuid.uuid4().hex
     log = base / "lab.log"
     cmd = [sys.executable, "-m", "jupyterlab", f"--config={REPO / 'jupyter_server_config.py'}",

@@ -8,8 +8,6 @@ unless ``SPMKB_REQUIRE_BROWSER=1`` (CI), where that is a failure. Screenshots go
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_harness import SHOTS, WAIT_MS
+from browser_harness import SHOTS, WAIT_MS, jupyter_env, write_lab_settings
 from browser_harness import free_port as _free_port
 from browser_harness import need_browser as _need_browser
 from browser_harness import stop as _stop
@@ -40,28 +38,12 @@ def app_dir(built_index, tmp_path_factory: pytest.TempPathFactory):
     root.mkdir()
     shutil.copy(REPO / "notebooks" / NOTEBOOK, root / NOTEBOOK)
     shutil.copytree(built_index.playbooks, root / "playbooks")
-    settings_dir = base / "settings"
-    for plugin, values in {
-        "@jupyterlab/apputils-extension/notification": {
-            "fetchNews": "false",
-            "checkForUpdates": False,
-        },
-        "@jupyterlab/docmanager-extension/plugin": {"autoStartDefaultKernel": True},
-    }.items():
-        path = settings_dir / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values), encoding="utf-8")
-    env = {
-        **os.environ,
-        "SPMKB_STORE": str(built_index.settings.store),
-        "SPMKB_PLAYBOOKS": str(root / "playbooks"),
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "JUPYTER_CONFIG_DIR": str(base / "config"),
-        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-        "IPYTHONDIR": str(base / "ipython"),
-    }
+    settings_dir = write_lab_settings(base / "settings")
+    env = jupyter_env(
+        base,
+        SPMKB_STORE=str(built_index.settings.store),
+        SPMKB_PLAYBOOKS=str(root / "playbooks"),
+    )
     env.pop("SPMKB_JUPYTER_ROOT", None)
     SHOTS.mkdir(parents=True, exist_ok=True)
     return {"root": root, "base": base, "settings": settings_dir, "env": env}

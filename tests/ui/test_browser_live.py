@@ -10,8 +10,6 @@ Screenshots go to ``tests/output/ui/live-*.png``.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
 import subprocess
@@ -22,7 +20,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_harness import SHOTS, WAIT_MS, free_port, need_browser, stop, wait_http
+from browser_harness import (
+    SHOTS,
+    WAIT_MS,
+    free_port,
+    jupyter_env,
+    need_browser,
+    stop,
+    wait_http,
+    write_lab_settings,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -44,28 +51,10 @@ def live_dir(built_index, tmp_path_factory: pytest.TempPathFactory) -> dict:
         shutil.copy(REPO / "notebooks" / name, root / name)
     shutil.copytree(built_index.playbooks, root / "playbooks")
     shutil.copytree(built_index.settings.store, base / "store")
-    settings_dir = base / "settings"
-    for plugin, values in {
-        "@jupyterlab/apputils-extension/notification": {
-            "fetchNews": "false",
-            "checkForUpdates": False,
-        },
-        "@jupyterlab/docmanager-extension/plugin": {"autoStartDefaultKernel": True},
-    }.items():
-        path = settings_dir / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values), encoding="utf-8")
-    env = {
-        **os.environ,
-        "SPMKB_STORE": str(base / "store"),
-        "SPMKB_PLAYBOOKS": str(root / "playbooks"),
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "JUPYTER_CONFIG_DIR": str(base / "config"),
-        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-        "IPYTHONDIR": str(base / "ipython"),
-    }
+    settings_dir = write_lab_settings(base / "settings")
+    env = jupyter_env(
+        base, SPMKB_STORE=str(base / "store"), SPMKB_PLAYBOOKS=str(root / "playbooks")
+    )
     env.pop("SPMKB_JUPYTER_ROOT", None)
     SHOTS.mkdir(parents=True, exist_ok=True)
     return {"root": root, "base": base, "settings": settings_dir, "env": env}

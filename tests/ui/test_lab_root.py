@@ -9,7 +9,6 @@ playbook file under ``playbooks/``.
 from __future__ import annotations
 
 import asyncio
-import json
 import shlex
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_harness import SHOTS, WAIT_MS
+from browser_harness import SHOTS, WAIT_MS, write_lab_settings
 from browser_harness import free_port as _free_port
 from browser_harness import need_browser as _need_browser
 from browser_harness import stop as _stop
@@ -107,17 +106,7 @@ def project_lab(tmp_path: Path):
         "language": "python",
     }
     nbformat.write(nb, review)
-    settings = tmp_path / "settings"
-    for plugin, values in {
-        "@jupyterlab/apputils-extension/notification": {
-            "fetchNews": "false",
-            "checkForUpdates": False,
-        },
-        "@jupyterlab/docmanager-extension/plugin": {"autoStartDefaultKernel": True},
-    }.items():
-        path = settings / f"{plugin}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values), encoding="utf-8")
+    settings = write_lab_settings(tmp_path / "settings")
     port, token = _free_port(), uuid.uuid4().hex
     env = {
         "PATH": "/usr/bin:/bin",
