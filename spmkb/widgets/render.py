@@ -128,11 +128,15 @@ def render_summary(result: SearchResult, *, heading: str | None = None) -> str:
     filters = _filters_text(result.filters or {})
     where = f" · filters: {html.escape(filters)}" if filters else ""
     what = html.escape(heading) if heading else f"for “{html.escape(result.query)}”"
-    notes = "".join(f"<br><small>Note: {html.escape(x)}</small>" for x in result.notes)
     return sanitize_html(
         f'<div class="spmkb-summary" style="color:#444"><b>{n} {noun}</b> {what} '
-        f"in {result.took_ms:.0f} ms{where}{notes}</div>"
+        f"in {result.took_ms:.0f} ms{where}{_notes(result)}</div>"
     )
+
+
+def _notes(result: SearchResult) -> str:
+    """The searcher's notes (index incomplete, semantic results so far) as small lines."""
+    return "".join(f"<br><small>Note: {html.escape(x)}</small>" for x in result.notes)
 
 
 def render_empty_state(
@@ -159,7 +163,7 @@ def render_empty_state(
             f"(“pricing” rather than “discount”).{size}"
         )
     return sanitize_html(
-        f'<div class="spmkb-empty" style="color:#7a4b00;padding:6px 0">{text}</div>'
+        f'<div class="spmkb-empty" style="color:#7a4b00;padding:6px 0">{text}{_notes(result)}</div>'
     )
 
 

@@ -140,6 +140,16 @@ def test_empty_state_without_filters_suggests_other_words() -> None:
     assert text.endswith("The index holds 19 assets.")
 
 
+def test_empty_state_keeps_the_searchers_notes() -> None:
+    """A search that finds nothing while `spmkb index` is still embedding says so too: the
+    empty state ends with the searcher's note, like the summary line of a search with hits."""
+    note = "semantic results for 40 % of the library so far"
+    result = SearchResult("zzz", {}, [], 5.0, notes=[note])
+    text = text_of(render.render_empty_state(result, indexed=19))
+    assert text.startswith("No results for “zzz”.")
+    assert text.endswith(f"The index holds 19 assets. Note: {note}")
+
+
 def test_results_render_summary_and_every_card() -> None:
     hits = [make_hit(id=f"a{i}", title=f"Asset {i}") for i in range(3)]
     out = render.render_results(SearchResult("price", {}, hits, 10.0))
