@@ -48,6 +48,18 @@ def load_deal_data(settings: Settings, folder: Path | str | None = None) -> Deal
     return read_store(settings.deals_store)
 
 
+def deal_data_stamp(settings: Settings) -> tuple[str, int | None, int | None]:
+    """What changes when the workspace's deal data is re-imported: the opportunities file's
+    path, mtime and size (``None``s while there is none), read without loading anything."""
+    source = Path(settings.deals) if settings.deals is not None else Path(settings.deals_store)
+    target = source / "opportunities.parquet" if not source.is_file() else source
+    try:
+        stat = target.stat()
+    except OSError:
+        return (str(target), None, None)
+    return (str(target), stat.st_mtime_ns, stat.st_size)
+
+
 def _previous(target: Path) -> str:
     """One phrase describing the deal data saved in ``target`` (or that there is none)."""
     if not (target / "opportunities.parquet").is_file():

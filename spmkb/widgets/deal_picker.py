@@ -67,6 +67,8 @@ class DealPicker:
         self.settings = settings
         self.limit = limit
         self.index: DealIndex | None = None
+        self._stamp: tuple[str, int | None, int | None] | None = None  # set by load()
+        self._last: DealMatches | None = None  # the latest search's matches
         self._start_rep = rep
         self._quiet = False
         self.query = w.Text(
@@ -101,13 +103,14 @@ class DealPicker:
     def load(self) -> None:
         """Read the workspace's deal data (the settings' deal folder or import) and list its deals."""
         from spmkb.deals.store import has_deal_data
-        from spmkb.deals.workspace import load_deal_data
+        from spmkb.deals.workspace import deal_data_stamp, load_deal_data
 
         settings = self.settings
         if settings is None:
             from spmkb.config import load_settings
 
             settings = self.settings = load_settings()
+        self._stamp = deal_data_stamp(settings)  # before reading: a later import is noticed
         if settings.deals is None and not has_deal_data(settings.deals_store):
             self.index = None
             self._show_controls(False)
@@ -172,7 +175,14 @@ class DealPicker:
 
     # search ------------------------------------------------------------------------------
     def refresh(self) -> DealMatches | None:
-        """Search again with the box and the rep filter; keep the chosen deal in the list."""
+        """Search again with the box and the rep filter; keep the chosen deal in the list.
+
+        When the workspace's deal data was re-imported since it was read, it is read again
+        first, so an open panel lists the new deals without a restart.
+        """
+        if self._stale():
+            self.load()  # lists the new deals (set_data searches again)
+            return None if self.index is None else self._last
         if self.index is None or len(self.index) == 0:
             self._show(NO_DEAL_DATA, "info")
             return None
@@ -194,7 +204,16 @@ class DealPicker:
         finally:
             self._quiet = False
         self._show(describe_matches(matches, len(self.index)), "info")
+        self._last = matches
         return matches
+
+    def _stale(self) -> bool:
+        """Whether the workspace's deal data changed since :meth:`load` read it."""
+        if self._stamp is None or self.settings is None:
+            return False  # data given directly: nothing to watch
+        from spmkb.deals.workspace import deal_data_stamp
+
+        return deal_data_stamp(self.settings) != self._stamp
 
     def _show_controls(self, shown: bool) -> None:
         """Show the box, rep filter and list only when there are deals to pick from."""

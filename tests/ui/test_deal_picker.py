@@ -117,6 +117,24 @@ def test_loads_the_workspace_deals(data, tmp_path: Path) -> None:
     assert listed(picker)[:2] == ["D-2", "D-1"]
 
 
+def test_a_reimport_is_listed_without_reopening_the_panel(data, tmp_path: Path) -> None:
+    """The picker was opened on an empty workspace ("No deal data …"); deals are then imported
+    (the six picker deals), and the next keystroke lists them. A second import with D-1..D-3
+    only drops D-4..D-6 from the list at the next keystroke."""
+    settings = load_settings({"store": str(tmp_path / "store")}, cwd=tmp_path, environ={})
+    picker = DealPicker(settings)
+    assert text_of(picker.message.value) == NO_DEAL_DATA
+    save_deal_data(data, settings.deals_store)
+    picker.query.value = "a"
+    picker.query.value = ""
+    assert listed(picker) == ["D-2", "D-1", "D-4", "D-5", "D-3", "D-6"]
+    fewer = replace(data, opportunities=data.opportunities[data.opportunities["id"] <= "D-3"])
+    save_deal_data(fewer, settings.deals_store)
+    picker.query.value = "x"
+    picker.query.value = ""
+    assert listed(picker) == ["D-2", "D-1", "D-3"]
+
+
 def test_a_failure_in_the_loading_thread_reaches_the_caller(data, monkeypatch) -> None:
     """start_loading runs load() in a thread; an unexpected error there is re-raised by
     wait_loaded (a panel's loader then shows it), never lost."""
