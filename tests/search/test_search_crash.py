@@ -12,10 +12,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from procs import wait_for_line
 
 from spmkb.search import Searcher, index_library
 from spmkb.search.store import Store
@@ -41,19 +41,7 @@ def _index_cmd(settings, *extra: str) -> list[str]:
 
 
 def _wait_for(proc: subprocess.Popen, text: str, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    seen = ""
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            if proc.poll() is not None:
-                break
-            continue
-        seen += line
-        if text in line:
-            return
-    proc.kill()
-    raise AssertionError(f"{text!r} never printed; stderr:\n{seen[-2000:]}")
+    wait_for_line(proc, text, timeout)
 
 
 def _segment_dirs(settings) -> set[str]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from _uitext import text_of
+from procs import wait_for_line
 
 pytestmark = pytest.mark.slow
 
@@ -177,15 +178,4 @@ def test_the_watcher_stops_when_the_panel_closes(live) -> None:
 
 
 def _wait_for(proc: subprocess.Popen, text: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    seen = ""
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            if proc.poll() is not None:
-                break
-            continue
-        seen += line
-        if text in line:
-            return
-    raise AssertionError(f"{text!r} never printed; stderr:\n{seen[-2000:]}")
+    wait_for_line(proc, text, timeout)
