@@ -116,3 +116,17 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
+
+def open_in_lab(page: Any, url: str, token: str, path: str) -> None:
+    """Open ``path`` in JupyterLab at ``url`` and wait until its kernel is idle."""
+    page.goto(f"{url}/lab/tree/{path}?token={token}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=WAIT_MS)
+    kernel = page.locator(".jp-StatusBar-TextItem[title^='Change kernel']")
+    kernel.filter(has_text="Idle").wait_for(timeout=WAIT_MS)
+
+
+def run_all(page: Any) -> None:
+    """Lab's menu Run → Run All Cells on the open notebook."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator("li[data-command='runmenu:run-all']").click()

@@ -24,6 +24,8 @@ from browser_harness import (
     free_port,
     jupyter_env,
     need_browser,
+    open_in_lab,
+    run_all,
     stop,
     wait_http,
     write_lab_settings,
@@ -81,12 +83,8 @@ def test_jupyterlab_runs_the_onboarding_notebook_and_switches_hire(lab) -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=WAIT_MS)
-            kernel = page.locator(".jp-StatusBar-TextItem[title^='Change kernel']")
-            kernel.filter(has_text="Idle").wait_for(timeout=WAIT_MS)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator("li[data-command='runmenu:run-all']").click()
+            open_in_lab(page, lab["url"], lab["token"], NOTEBOOK)
+            run_all(page)
             summary = page.locator("h4", has_text="status")
             summary.first.wait_for(timeout=WAIT_MS)
             assert "Next modules" in page.locator(".widget-html").all_inner_texts().__str__()

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_harness import run_all
 from browser_harness import (
     ARGS,
     CHROMIUM,
@@ -143,8 +144,7 @@ def test_run_all_gives_the_live_form_and_an_unchanged_save_adds_no_version(page,
     version 2, listed first in the history under the form."""
     conn = store.open_db(lab["settings"].db_path)
     try:
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator("li[data-command='runmenu:run-all']").click()
+        run_all(page)
         strengths = page.locator(".jp-OutputArea-output .widget-textarea textarea").first
         strengths.wait_for(timeout=WAIT_MS)
         assert strengths.input_value() == SAVED

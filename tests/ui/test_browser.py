@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_harness import SHOTS, WAIT_MS, jupyter_env, write_lab_settings
+from browser_harness import SHOTS, WAIT_MS, jupyter_env, open_in_lab, run_all, write_lab_settings
 from browser_harness import free_port as _free_port
 from browser_harness import need_browser as _need_browser
 from browser_harness import stop as _stop
@@ -144,12 +144,8 @@ def _search_and_open(page, name: str) -> None:
 def test_jupyterlab_run_all_then_search_and_open(lab, browser) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}?token={lab['token']}")
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=WAIT_MS)
-        kernel = page.locator(".jp-StatusBar-TextItem[title^='Change kernel']")
-        kernel.filter(has_text="Idle").wait_for(timeout=WAIT_MS)
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator("li[data-command='runmenu:run-all']").click()
+        open_in_lab(page, lab["url"], lab["token"], NOTEBOOK)
+        run_all(page)
         _search_and_open(page, "lab")
         link = page.locator(".spmkb-card a.spmkb-lab-link").first
         assert link.get_attribute("href").startswith("/lab/tree/playbooks/")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_harness import SHOTS, WAIT_MS
+from browser_harness import SHOTS, WAIT_MS, open_in_lab, run_all
 from test_browser import app_dir, lab  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -57,12 +57,8 @@ def test_lab_reader_follows_an_asset_link_without_leaving_the_page(
     """Heading link scrolls; link button → the objection, same URL; in-body text inert; Back."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(f"{lab['url']}/lab/tree/{links_notebook}?token={lab['token']}")
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=WAIT_MS)
-        kernel = page.locator(".jp-StatusBar-TextItem[title^='Change kernel']")
-        kernel.filter(has_text="Idle").wait_for(timeout=WAIT_MS)
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator("li[data-command='runmenu:run-all']").click()
+        open_in_lab(page, lab["url"], lab["token"], links_notebook)
+        run_all(page)
         title = page.locator(".spmkb-reader-title")
         title.filter(has_text="Battlecard: Linked Co").wait_for(timeout=WAIT_MS)
         url = page.url

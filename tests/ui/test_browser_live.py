@@ -26,6 +26,8 @@ from browser_harness import (
     free_port,
     jupyter_env,
     need_browser,
+    open_in_lab,
+    run_all,
     stop,
     wait_http,
     write_lab_settings,
@@ -115,12 +117,8 @@ def test_open_search_and_before_the_call_pages_pick_up_a_reindex(
     search = browser.new_page(viewport={"width": 1400, "height": 1000})
     before = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        search.goto(f"{lab['url']}/lab/tree/{SEARCH_NB}?token={lab['token']}")
-        search.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=WAIT_MS)
-        kernel = search.locator(".jp-StatusBar-TextItem[title^='Change kernel']")
-        kernel.filter(has_text="Idle").wait_for(timeout=WAIT_MS)
-        search.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        search.locator("li[data-command='runmenu:run-all']").click()
+        open_in_lab(search, lab["url"], lab["token"], SEARCH_NB)
+        run_all(search)
         _status(search).filter(has_text="Ready — 19 assets indexed").wait_for(timeout=WAIT_MS)
         before.goto(voila["url"] + "/", timeout=WAIT_MS)
         _status(before).filter(has_text="Ready — 19 assets indexed").wait_for(timeout=WAIT_MS)
