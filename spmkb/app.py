@@ -20,6 +20,7 @@ for health checks. This module imports Voila: it is a face, never imported by ``
 from __future__ import annotations
 
 import json
+import re
 import sys
 from html import escape
 from typing import Any
@@ -40,6 +41,10 @@ CULL_DEFAULTS: dict[str, Any] = {
     "cull_connected": True,
 }
 RETRY_AFTER_S = 60
+#: ``<link>`` tags to outside hosts. Voila's lab template links Font Awesome from
+#: cdn.jsdelivr.net although its own bundle already carries the fonts; the app must work
+#: offline, and a page's ``load`` must not wait for a host it cannot reach.
+_REMOTE_LINK = re.compile(r"<link\b[^>]*\bhref=[\"']https?://[^>]*>[ \t]*\n?", re.IGNORECASE)
 
 _BUSY_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -81,8 +86,17 @@ class CappedKernelManager(AsyncMappingKernelManager):
             self._starting -= 1  # the kernel is in len(self) by now (or failed to start)
 
 
+def strip_remote_links(html: str) -> str:
+    """``html`` without ``<link>`` tags to outside hosts (Voila's Font Awesome CDN links)."""
+    return _REMOTE_LINK.sub("", html)
+
+
 class CappedVoilaHandler(TornadoVoilaHandler):
-    """Voila's page handler, answering 503 with a friendly page when the app is busy."""
+    """Voila's page handler: no links to outside hosts, and 503 with a page when busy."""
+
+    def write(self, chunk: str | bytes | dict) -> None:
+        """Send ``chunk``, without the template's links to outside hosts."""
+        super().write(strip_remote_links(chunk) if isinstance(chunk, str) else chunk)
 
     async def get(self, path: str | None = None) -> None:
         """Render the notebook, or the busy page when no kernel may start."""

@@ -7,6 +7,7 @@ listen on 127.0.0.1 on a free port, in their own process group, and are stopped 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -30,6 +32,9 @@ ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # no test may wait on an outside host (CI's resolver can be slow or absent): every name
+    # but the loopback one fails at once
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
 WAIT_MS = 240_000  # 2 cores shared with other work: kernels and the model load slowly
 #: JupyterLab user settings for every Lab test: no news or update checks, kernels start by
@@ -49,8 +54,24 @@ def write_lab_settings(folder: Path, extra: dict[str, dict[str, Any]] | None = N
     return folder
 
 
+#: IPython startup file of every test kernel: SIGUSR1 writes all threads' Python stacks to
+#: ``<base>/stacks/<pid>.txt`` (see :func:`kernel_stacks`), so a hung page can be explained.
+_STACKS_STARTUP = """\
+import faulthandler, os, signal
+_spmkb_stacks = open(os.path.join({folder!r}, f"{{os.getpid()}}.txt"), "w")
+faulthandler.register(signal.SIGUSR1, file=_spmkb_stacks, all_threads=True)
+"""
+
+
 def jupyter_env(base: Path, **extra: str) -> dict[str, str]:
-    """This environment, offline, with Jupyter's and IPython's folders under ``base``."""
+    """This environment, offline, with Jupyter's and IPython's folders under ``base``.
+
+    Kernels started with it dump their stacks on SIGUSR1 (:func:`kernel_stacks`).
+    """
+    startup = base / "ipython" / "profile_default" / "startup" / "00-stacks.py"
+    startup.parent.mkdir(parents=True, exist_ok=True)
+    (base / "stacks").mkdir(exist_ok=True)
+    startup.write_text(_STACKS_STARTUP.format(folder=str(base / "stacks")), encoding="utf-8")
     return {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
@@ -61,6 +82,23 @@ def jupyter_env(base: Path, **extra: str) -> dict[str, str]:
         "IPYTHONDIR": str(base / "ipython"),
         **extra,
     }
+
+
+def kernel_stacks(base: Path, proc: subprocess.Popen) -> str:
+    """The Python stacks of the kernels that server ``proc`` started (for a failure message)."""
+    out = subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "ipykernel_launcher"],
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    pids = [int(x) for x in out.stdout.split()]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGUSR1)
+    time.sleep(2)
+    parts = []
+    for pid in pids:
+        dump = base / "stacks" / f"{pid}.txt"
+        text = dump.read_text(errors="replace") if dump.exists() else "(no dump)"
+        parts.append(f"--- kernel {pid} ---\n{text[-6000:]}")
+    return "\n".join(parts) or "(no kernel running)"
 
 
 def need_browser() -> None:
@@ -116,6 +154,26 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
+
+LOCAL = ("127.0.0.1", "localhost")
+
+
+def outside_requests(page: Any) -> list[str]:
+    """Record every request ``page`` makes to a host other than the loopback one.
+
+    Returns the list the URLs are appended to; a test asserts it stays empty (the app must
+    work offline: nothing may download at run time).
+    """
+    outside: list[str] = []
+
+    def note(request: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL:
+            outside.append(request.url)
+
+    page.on("request", note)
+    return outside
 
 
 def open_in_lab(page: Any, url: str, token: str, path: str) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from spmkb.cli._app import App, Json, Options
 from spmkb.errors import ConfigError, did_you_mean
-from spmkb.fmt import CELL, PROSE, figure
+from spmkb.fmt import CELL, PROSE, difference, figure
 from spmkb.jsonable import Jsonable
 
 
@@ -76,7 +76,10 @@ def test_did_you_mean_puts_the_closest_choice_before_the_list() -> None:
         (12.34, "days", CELL, "12.3 d"),
         (12.34, "days", PROSE, "12 days"),
         (3.0, "count", CELL, "3"),
-        (3.0, "count", PROSE, "3.0"),
+        (3.0, "count", PROSE, "3"),
+        (1026.04, "count", PROSE, "1,026"),
+        (2.44, "count", CELL, "2.4"),
+        (2.44, "count", PROSE, "2.4"),
         (1.256, "times", CELL, "1.26×"),
         (2.25, "", PROSE, "2.2"),
     ],
@@ -85,6 +88,21 @@ def test_figure_writes_each_unit_as_its_style_says(
     value: float, unit: str, style: dict[str, str], expected: str
 ) -> None:
     assert figure(value, unit, style) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (0.123, "ratio", "+12 pts"),
+        (-1250.4, "money", "-1,250"),
+        (376.2, "count", "+376"),
+        (0.44, "count", "+0.4"),
+        (-3.6, "days", "-4 days"),
+        (0.25, "times", "+0.2"),
+    ],
+)
+def test_difference_writes_a_signed_gap_in_the_unit(value: float, unit: str, expected: str) -> None:
+    assert difference(value, unit) == expected
 
 
 def test_jsonable_to_dict_is_the_fields() -> None:

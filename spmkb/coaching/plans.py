@@ -25,6 +25,7 @@ from spmkb.deals.periods import Period, as_date, period_of
 from spmkb.deals.roster import roster
 from spmkb.deals.schema import PIPELINE_STAGES, DealData
 from spmkb.errors import NotFoundError, SpmkbError, suggest
+from spmkb.fmt import p_value
 
 #: Skills to practise for a weak stage (converting *from* it) or a behaviour.
 SKILLS: dict[str, tuple[str, ...]] = {
@@ -173,7 +174,7 @@ def behaviour_gaps(data: DealData, profile: Profile) -> dict[str, list[Focus]]:
         if r and f.gap < 0:
             f.reason = (
                 f"{f.label}: {f.value:.0%} of {f.n} deals vs {f.reference:.0%} for the top tier "
-                f"(FDR-adjusted p = {qv:.3f})"
+                f"({p_value(qv, 'FDR-adjusted p')})"
             )
             out.setdefault(rep, []).append(f)
     return out

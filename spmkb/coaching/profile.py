@@ -32,7 +32,7 @@ from spmkb.deals.measures import MEASURES, Measure
 from spmkb.deals.periods import Period
 from spmkb.deals.schema import PIPELINE_STAGES, DealData
 from spmkb.deals.tiers import NOT_COMPARED, tier_values
-from spmkb.fmt import PROSE, figure
+from spmkb.fmt import PROSE, difference, figure, p_value
 
 #: Measures made of deal outcomes: shown, not tested (tiers are chosen by outcomes).
 OUTCOME_MEASURES: frozenset[str] = frozenset(
@@ -148,11 +148,7 @@ def _fmt(value: float, unit: str) -> str:
 def _fmt_diff(value: float, unit: str) -> str:
     if not np.isfinite(value):
         return "n/a"
-    if unit == "ratio":
-        return f"{value * 100:+.0f} pts"
-    if unit == "money":
-        return f"{value:+,.0f}"
-    return f"{value:+.1f}"
+    return difference(value, unit)
 
 
 def describe(c: Comparison) -> str:
@@ -169,7 +165,7 @@ def describe(c: Comparison) -> str:
         f"n = {c.n_top} {c.n_of} from {c.reps_top} reps vs {c.n_rest} from {c.reps_rest} reps"
     )
     if np.isfinite(c.q_value):
-        text += f"; FDR-adjusted p = {c.q_value:.3f}"
+        text += f"; {p_value(c.q_value, 'FDR-adjusted p')}"
     return text + ")"
 
 

@@ -62,7 +62,7 @@ def test_profile_panel_shows_findings_with_n_and_interval_and_refuses_a_quarter(
     assert (
         "Top performers: discovery before the demo in 77% of closed deals with a demo against "
         "44% for the rest (difference +33 pts, 95 % CI +18 pts to +47 pts; n = 480 closed deals "
-        "with a demo from 8 reps vs 1320 from 22 reps; FDR-adjusted p = 0.000)"
+        "with a demo from 8 reps vs 1320 from 22 reps; FDR-adjusted p &lt; 0.001)"  # escaped HTML
     ) in out
     assert "1 finding(s)." in panel.status.value
     panel.window.value = "2026-Q1"

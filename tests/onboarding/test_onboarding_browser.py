@@ -23,8 +23,10 @@ from browser_harness import (
     WAIT_MS,
     free_port,
     jupyter_env,
+    kernel_stacks,
     need_browser,
     open_in_lab,
+    outside_requests,
     run_all,
     stop,
     wait_http,
@@ -123,16 +125,20 @@ def test_voila_app_shows_the_onboarding_notebook_without_code(lab) -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            outside = outside_requests(page)
             try:
-                page.goto(url + "/", timeout=WAIT_MS)
+                # Voila streams the page while the kernel runs the cells: wait for what shows
+                page.goto(url + "/", timeout=WAIT_MS, wait_until="commit")
                 page.locator("h4", has_text="status").first.wait_for(timeout=WAIT_MS)
                 page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT_MS)
                 assert page.locator(".cm-editor, .CodeMirror, .jp-CodeMirrorEditor").count() == 0
                 assert "OnboardingPanel(" not in page.content()
+                assert outside == [], f"the app asked outside hosts for {outside}"
                 page.screenshot(path=str(SHOTS / "onboarding-voila.png"), full_page=True)
             except Exception:
                 page.screenshot(path=str(SHOTS / "onboarding-voila-failure.png"), full_page=True)
                 print(log.read_text()[-3000:])
+                print(kernel_stacks(lab["base"], proc))
                 raise
             finally:
                 page.close()

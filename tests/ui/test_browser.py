@@ -16,7 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_harness import SHOTS, WAIT_MS, jupyter_env, open_in_lab, run_all, write_lab_settings
+from browser_harness import (
+    SHOTS,
+    WAIT_MS,
+    jupyter_env,
+    kernel_stacks,
+    open_in_lab,
+    outside_requests,
+    run_all,
+    write_lab_settings,
+)
 from browser_harness import free_port as _free_port
 from browser_harness import need_browser as _need_browser
 from browser_harness import stop as _stop
@@ -113,7 +122,7 @@ def voila(app_dir) -> Iterator[dict]:
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_http(f"{url}/voila/static/voila.js", {}, proc, log)
-        yield {"url": url, "log": log}
+        yield {"url": url, "log": log, "base": app_dir["base"], "proc": proc}
     finally:
         _stop(proc)
 
@@ -159,9 +168,11 @@ def test_jupyterlab_run_all_then_search_and_open(lab, browser) -> None:
 
 def test_voila_app_shows_no_code_and_searches(voila, browser) -> None:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    outside = outside_requests(page)
     try:
         page.goto(voila["url"] + "/", timeout=WAIT_MS)
         _search_and_open(page, "voila")
+        assert outside == [], f"the app asked outside hosts for {outside}"
         content = page.content()
         assert "SearchPanel(" not in content and "playbooks = None" not in content
         assert page.locator(".cm-editor, .CodeMirror, .jp-CodeMirrorEditor").count() == 0
@@ -169,6 +180,7 @@ def test_voila_app_shows_no_code_and_searches(voila, browser) -> None:
     except Exception:
         page.screenshot(path=str(SHOTS / "voila-failure.png"), full_page=True)
         print(voila["log"].read_text()[-3000:])
+        print(kernel_stacks(voila["base"], voila["proc"]))
         raise
     finally:
         page.close()
