@@ -13,6 +13,11 @@ that Voila never stops by itself. ``python -m spmkb.app NOTEBOOK [voila options]
   HTTP 503 and a page saying "The app is busy: N people are using it; try again in a minute"
   instead of starting a kernel.
 
+It also drops the page's links to outside hosts (Voila's Font Awesome CDN links: the app works
+offline) and shows a cell that raised one of spmkb's own errors as "Error: <message>" (no deal
+data yet, an unknown rep) where Voila would say only that a cell failed; other errors keep
+Voila's generic text, and no traceback reaches the page.
+
 ``GET /spmkb/status`` answers ``{"kernels": running, "starting": n, "max_kernels": cap}``
 for health checks. This module imports Voila: it is a face, never imported by ``import spmkb``.
 """
@@ -29,8 +34,10 @@ import tornado.web
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Integer
 from voila.app import Voila
+from voila.execute import VoilaExecutor
 from voila.tornado.handler import TornadoVoilaHandler
 
+from spmkb import errors
 from spmkb.config import load_settings
 from spmkb.errors import AppBusyError, SpmkbError
 
@@ -56,6 +63,43 @@ color:#222}}h1{{font-size:1.4em}}</style></head>
 <p>The search app serves at most {limit} people at once so that the server stays up.
 This page tries again by itself in {retry} seconds.</p></body></html>
 """
+
+
+#: Class names of spmkb's own errors: a cell that raises one failed for a reason the visitor can
+#: act on (no deal data yet, an unknown rep), and its message says what to do.
+USER_ERRORS: frozenset[str] = frozenset(
+    name
+    for name, obj in vars(errors).items()
+    if isinstance(obj, type) and issubclass(obj, SpmkbError)
+)
+
+
+def show_cell_error(output: dict[str, Any], generic: str) -> dict[str, Any]:
+    """An ``error`` output as the app shows it: spmkb's message, else Voila's ``generic`` text.
+
+    Tracebacks never reach the page (they hold paths and code); an spmkb error's message is
+    written for the reader, so it is shown as "Error: …".
+    """
+    if output.get("ename") in USER_ERRORS:
+        return {**output, "traceback": [f"Error: {output.get('evalue', '')}"]}
+    return {
+        **output,
+        "ename": "ExecutionError",
+        "evalue": "Execution error",
+        "traceback": [generic],
+    }
+
+
+def _strip_code_cell_errors(self: VoilaExecutor, cell: dict[str, Any]) -> dict[str, Any]:
+    """Voila's ``strip_code_cell_errors``, keeping the message of spmkb's own errors."""
+    if cell["cell_type"] != "code":
+        return cell
+    generic = (f"There was an error when executing cell [{cell['execution_count']}]. "
+               "Ask whoever runs this app to look at its log.")  # fmt: skip
+    cell["outputs"] = [
+        show_cell_error(o, generic) if o["output_type"] == "error" else o for o in cell["outputs"]
+    ]
+    return cell
 
 
 def render_busy_page(err: AppBusyError) -> str:
@@ -145,6 +189,9 @@ class SpmkbApp(Voila):
                 raise SpmkbError("app_max_kernels must be 1 or more", field="app_max_kernels")
             self.config.CappedKernelManager.max_kernels = limit
         self.voila_configuration.multi_kernel_manager_class = CappedKernelManager
+        # Voila builds its executor itself (no setting names the class), so the app's one
+        # change to it, how a failed cell reads, is made on the class in this process.
+        VoilaExecutor.strip_code_cell_errors = _strip_code_cell_errors
 
     def init_handlers(self) -> list:
         """Voila's handlers with the page handler swapped for the capped one, plus status."""

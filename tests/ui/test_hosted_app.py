@@ -9,8 +9,10 @@ notebook, like a browser's first request. The notebook served is ``tests/data/ap
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,6 +33,9 @@ pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "tests" / "data" / "app" / "hello.ipynb"
+ERROR_NOTEBOOK = REPO / "tests" / "data" / "app" / "no-playbooks.ipynb"
+#: Text outputs (an error's traceback lines among them) as Voila renders them in the page.
+PRE = re.compile(r"<pre>(.*?)</pre>", re.S)
 BUSY = "The app is busy: {n} using it; try again in a minute"
 HELLO = "hello from the app kernel"
 
@@ -57,11 +62,13 @@ def _kernel_processes(server: subprocess.Popen) -> list[psutil.Process]:
 
 
 @contextmanager
-def _app(tmp_path: Path, *, max_kernels: int, cull_after_s: int) -> Iterator[dict]:
-    """Start ``python -m spmkb.app`` on hello.ipynb; yield its url, process and log."""
+def _app(
+    tmp_path: Path, *, max_kernels: int, cull_after_s: int, notebook: Path = NOTEBOOK
+) -> Iterator[dict]:
+    """Start ``python -m spmkb.app`` on ``notebook``; yield its url, process and log."""
     root = tmp_path / "root"
     root.mkdir()
-    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    shutil.copy(notebook, root / notebook.name)
     env = {
         **os.environ,
         "SPMKB_APP_MAX_KERNELS": str(max_kernels),
@@ -75,7 +82,7 @@ def _app(tmp_path: Path, *, max_kernels: int, cull_after_s: int) -> Iterator[dic
         sys.executable,
         "-m",
         "spmkb.app",
-        str(root / NOTEBOOK.name),
+        str(root / notebook.name),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
@@ -194,3 +201,45 @@ def test_an_open_but_idle_tab_is_culled_too(tmp_path: Path) -> None:
             assert (code, HELLO in body) == (200, True)
         finally:
             browser.close()
+
+
+def test_a_cell_that_raises_an_spmkb_error_shows_its_message_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """``tests/data/app/no-playbooks.ipynb`` opens a workspace whose playbook folder is missing:
+    the page says "Error: …playbook folder not found — …" (the ContentError's own text), not
+    Voila's "There was an error when executing cell", and carries no traceback; the cells after
+    it do not run.
+    """
+    with _app(tmp_path, max_kernels=1, cull_after_s=60, notebook=ERROR_NOTEBOOK) as app:
+        status, _headers, body = _get(app["url"] + "/")
+    assert status == 200
+    shown = [html.unescape(t).strip() for t in PRE.findall(body)]
+    assert shown == [
+        f"Error: {tmp_path / 'root' / 'no-such-folder'}: playbook folder not found — pass "
+        "--playbooks DIR or set playbooks in spmkb.toml"
+    ]
+    assert "There was an error when executing cell" not in body
+    assert "Traceback" not in body and 'File "' not in body
+    assert "not reached" not in body  # Voila stops at the failed cell
+
+
+@pytest.mark.parametrize(
+    ("ename", "shown"),
+    [
+        ("DealDataError", "Error: no deal data imported yet"),
+        ("ValueError", "There was an error when executing cell [3]. Ask whoever runs this app"),
+        ("NotFoundError", "Error: no deal data imported yet"),
+    ],
+)
+def test_the_app_shows_the_message_of_spmkb_errors_only(ename: str, shown: str) -> None:
+    """spmkb's own errors (any ``SpmkbError`` subclass) keep their message; a ValueError (a bug,
+    or a library's error with paths in it) gets the generic text and its traceback goes."""
+    from spmkb.app import show_cell_error
+
+    out = {"output_type": "error", "ename": ename, "evalue": "no deal data imported yet",
+           "traceback": ["Traceback (most recent call last)", 'File "/srv/x.py"']}  # fmt: skip
+    generic = "There was an error when executing cell [3]. Ask whoever runs this app to look"
+    shown_out = show_cell_error(out, generic)
+    assert shown_out["traceback"] == [shown if shown.startswith("Error") else generic]
+    assert shown_out["traceback"][0].startswith(shown)
