@@ -16,7 +16,8 @@ that Voila never stops by itself. ``python -m spmkb.app NOTEBOOK [voila options]
 It also drops the page's links to outside hosts (Voila's Font Awesome CDN links: the app works
 offline) and shows a cell that raised one of spmkb's own errors as "Error: <message>" (no deal
 data yet, an unknown rep) where Voila would say only that a cell failed; other errors keep
-Voila's generic text, and no traceback reaches the page.
+Voila's generic text, and no traceback reaches the page. Cell replies are awaited in
+one-second polls (:mod:`spmkb.kernel_poll`), so a missed wake-up cannot stall a page.
 
 ``GET /spmkb/status`` answers ``{"kernels": running, "starting": n, "max_kernels": cap}``
 for health checks. This module imports Voila: it is a face, never imported by ``import spmkb``.
@@ -37,7 +38,7 @@ from voila.app import Voila
 from voila.execute import VoilaExecutor
 from voila.tornado.handler import TornadoVoilaHandler
 
-from spmkb import errors
+from spmkb import errors, kernel_poll
 from spmkb.config import load_settings
 from spmkb.errors import AppBusyError, SpmkbError
 
@@ -192,6 +193,9 @@ class SpmkbApp(Voila):
         # Voila builds its executor itself (no setting names the class), so the app's one
         # change to it, how a failed cell reads, is made on the class in this process.
         VoilaExecutor.strip_code_cell_errors = _strip_code_cell_errors
+        # Voila waits for each cell's reply with no timeout: poll in 1 s slices (kernel_poll),
+        # or a missed wake-up leaves the page at "Executing 2 of 8" for good.
+        kernel_poll.install()
 
     def init_handlers(self) -> list:
         """Voila's handlers with the page handler swapped for the capped one, plus status."""

@@ -6,7 +6,9 @@ wheel works without a source tree). :func:`run_notebook` executes one with paper
 
 - into a temporary file that is renamed into place, so a failed run never leaves a
   half-written notebook at ``out``;
-- with a per-cell execution timeout, so a lost kernel message fails instead of hanging;
+- with a per-cell execution timeout, so a lost kernel message fails instead of hanging, and
+  replies awaited in one-second polls (:mod:`spmkb.kernel_poll`), so a missed wake-up of the
+  asyncio poll costs a second instead of the whole timeout;
 - raising :class:`~spmkb.errors.NotebookError` that names the failing cell;
 - in a local kernel whose start-up warning "Kernel is running over TCP without encryption" is
   dropped from its stderr (every other line the kernel writes there still reaches ours);
@@ -86,6 +88,9 @@ def start_kernel(cwd: str | Path) -> Any:
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
+    from spmkb import kernel_poll
+
+    kernel_poll.install()  # nbclient's wait for each reply in 1 s polls (see kernel_poll)
     km = AsyncKernelManager(kernel_name="python3")
     run_sync(km.start_kernel)(cwd=str(cwd), stderr=subprocess.PIPE)
     process = getattr(km.provisioner, "process", None)

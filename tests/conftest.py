@@ -15,6 +15,12 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 # inherit it), so each fresh store does not export and check again; never the user's ~/.cache.
 os.environ.setdefault("SPMKB_CACHE_DIR", tempfile.mkdtemp(prefix="spmkb-test-cache-"))
 
+# Tests that run notebooks with papermill directly wait for replies the way the product does
+# (spmkb.notebooks and spmkb.app install this too; tests/test_kernel_poll.py checks they do).
+from spmkb import kernel_poll
+
+kernel_poll.install()
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
 TEST_DATA = REPO / "tests" / "data"
