@@ -24,7 +24,7 @@ PACKAGE = REPO / "spmkb"
 
 LAYERS: dict[str, int] = {
     "spmkb": 0, "config": 0, "errors": 0, "_lazy": 0, "jsonable": 0, "fmt": 0, "__main__": 4,
-    "content": 1, "storage": 1, "notebooks": 1, "csvsafe": 1,
+    "content": 1, "storage": 1, "notebooks": 1, "csvsafe": 1, "kernel_poll": 0,
     "search": 2, "deals": 2,
     "reviews": 3, "onboarding": 3, "coaching": 3,
     "widgets": 4, "cli": 4, "app": 4,
