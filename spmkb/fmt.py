@@ -45,6 +45,15 @@ def difference(value: Any, unit: str) -> str:
     return f"{v:+.1f}"
 
 
+#: Below this a p-value reads "< 0.001" (it would round to 0.000).
+P_FLOOR = 0.0005
+
+
 def p_value(p: float, prefix: str = "p") -> str:
     """``p`` as a reader sees it: "p = 0.012", or "p < 0.001" (never "p = 0.000")."""
-    return f"{prefix} < 0.001" if p < 0.0005 else f"{prefix} = {p:.3f}"
+    return f"{prefix} < 0.001" if p < P_FLOOR else f"{prefix} = {p:.3f}"
+
+
+def p_cell(p: float) -> str:
+    """``p`` in a table cell: "0.012", "<0.001", or "-" when it is missing (NaN)."""
+    return "-" if p != p else "<0.001" if p < P_FLOOR else f"{p:.3f}"

@@ -112,3 +112,14 @@ def test_jsonable_to_dict_is_the_fields() -> None:
         tags: tuple[str, ...] = ()
 
     assert Point(1, ("a",)).to_dict() == {"x": 1, "tags": ("a",)}
+
+
+@pytest.mark.parametrize(
+    ("p", "expected"),
+    [(0.0123, "0.012"), (0.0004, "<0.001"), (0.0005, "0.001"), (float("nan"), "-")],
+)
+def test_p_cell_writes_a_table_p_value(p: float, expected: str) -> None:
+    """0.0004 would round to 0.000, so it reads "<0.001"; 0.0005 rounds to 0.001; NaN is "-"."""
+    from spmkb.fmt import p_cell
+
+    assert p_cell(p) == expected

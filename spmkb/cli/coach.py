@@ -80,15 +80,10 @@ def report_profile(
         wide = max(len("measure"), *(len(c.label) for c in prof.comparisons))
         typer.echo(f"{'measure':{wide}} {'top':>10} {'rest':>10} {'diff':>9} {'q':>7}  note")
         from spmkb.coaching.profile import _fmt, _fmt_diff
+        from spmkb.fmt import p_cell
 
         for c in prof.comparisons:
-            q = (
-                "-"
-                if c.q_value != c.q_value
-                else "<0.001"
-                if c.q_value < 0.0005
-                else f"{c.q_value:.3f}"
-            )
+            q = p_cell(c.q_value)
             mark = " *" if c.finding else ""
             typer.echo(f"{c.label:{wide}} {_fmt(c.top, c.unit):>10} {_fmt(c.rest, c.unit):>10} "
                        f"{_fmt_diff(c.diff, c.unit):>9} {q:>7}{mark}  {c.note}")  # fmt: skip

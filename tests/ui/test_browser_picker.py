@@ -17,7 +17,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from browser_harness import SHOTS, WAIT_MS, free_port, need_browser, stop, wait_http
+from browser_harness import (
+    SHOTS,
+    WAIT_MS,
+    free_port,
+    jupyter_env,
+    need_browser,
+    stop,
+    wait_http,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -47,18 +55,12 @@ def app(workspace, built_index) -> Iterator[dict]:
     root = base / "root"
     root.mkdir()
     shutil.copy(REPO / "notebooks" / NOTEBOOK, root / NOTEBOOK)
-    env = {
-        **os.environ,
-        "SPMKB_STORE": str(settings.store),
-        "SPMKB_PLAYBOOKS": str(built_index.playbooks),
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "JUPYTER_CONFIG_DIR": str(base / "config"),
-        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-        "IPYTHONDIR": str(base / "ipython"),
-        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = jupyter_env(
+        base,
+        SPMKB_STORE=str(settings.store),
+        SPMKB_PLAYBOOKS=str(built_index.playbooks),
+        PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    )
     env.pop("SPMKB_DEALS", None)
     port = free_port()
     log = base / "voila.log"
